@@ -60,3 +60,6 @@ impl MigratorTrait for Migrator {
         ]
     }
 }
+
+/// The migration framework, re-exported for callers that inspect migration status.
+pub use sea_orm_migration;

@@ -69,10 +69,13 @@ impl MigrationTrait for Migration {
         // The board lists a user's columns in order.
         manager
             .create_index(
-                index("pipeline_stages_user_id_position_idx", PipelineStages::Table)
-                    .col(PipelineStages::UserId)
-                    .col(PipelineStages::Position)
-                    .to_owned(),
+                index(
+                    "pipeline_stages_user_id_position_idx",
+                    PipelineStages::Table,
+                )
+                .col(PipelineStages::UserId)
+                .col(PipelineStages::Position)
+                .to_owned(),
             )
             .await
     }

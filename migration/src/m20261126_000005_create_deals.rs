@@ -52,10 +52,11 @@ impl MigrationTrait for Migration {
                         "deals_stage_order_check",
                         Expr::col(Deals::StageOrder).gte(0),
                     )))
-                    .col(text(Deals::Priority).default("medium").check((
-                        "deals_priority_check",
-                        one_of(Deals::Priority, &PRIORITIES),
-                    )))
+                    .col(
+                        text(Deals::Priority)
+                            .default("medium")
+                            .check(("deals_priority_check", one_of(Deals::Priority, &PRIORITIES))),
+                    )
                     .col(integer(Deals::Progress).default(0).check((
                         "deals_progress_check",
                         Expr::col(Deals::Progress).between(0, 100),

@@ -61,7 +61,10 @@ impl MigrationTrait for Migration {
                     .foreign_key(
                         ForeignKey::create()
                             .name("activities_contact_fkey")
-                            .from(Activities::Table, (Activities::UserId, Activities::ContactId))
+                            .from(
+                                Activities::Table,
+                                (Activities::UserId, Activities::ContactId),
+                            )
                             .to(Contacts::Table, (Contacts::UserId, Contacts::Id))
                             .on_delete(ForeignKeyAction::Cascade),
                     )
@@ -105,11 +108,14 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index("activities_user_id_deal_id_created_at_idx", Activities::Table)
-                    .col(Activities::UserId)
-                    .col(Activities::DealId)
-                    .col((Activities::CreatedAt, IndexOrder::Desc))
-                    .to_owned(),
+                index(
+                    "activities_user_id_deal_id_created_at_idx",
+                    Activities::Table,
+                )
+                .col(Activities::UserId)
+                .col(Activities::DealId)
+                .col((Activities::CreatedAt, IndexOrder::Desc))
+                .to_owned(),
             )
             .await?;
         manager

@@ -224,7 +224,10 @@ impl ActivityMetadata {
                     v.push("metadata.attachments", "must have at most 100 entries");
                 }
                 for attachment in &email.attachments {
-                    v.check("metadata.attachments", text::required(&attachment.name, text::NAME_MAX));
+                    v.check(
+                        "metadata.attachments",
+                        text::required(&attachment.name, text::NAME_MAX),
+                    );
                 }
             }
             Self::Meeting(meeting) => {
@@ -353,12 +356,16 @@ impl NewActivity {
         if input.contact_id.is_none() && input.deal_id.is_none() {
             v.push("contact_id", "a contact_id or a deal_id is required");
         }
-        let subject = v.check("subject", text::optional(input.subject.as_deref(), text::NAME_MAX));
+        let subject = v.check(
+            "subject",
+            text::optional(input.subject.as_deref(), text::NAME_MAX),
+        );
         let description = v.check(
             "description",
             text::optional(input.description.as_deref(), text::LONG_TEXT_MAX),
         );
-        let metadata = kind.and_then(|k| v.check("metadata", ActivityMetadata::parse(k, input.metadata)));
+        let metadata =
+            kind.and_then(|k| v.check("metadata", ActivityMetadata::parse(k, input.metadata)));
         v.finish()?;
         let metadata = metadata.ok_or_else(|| DomainError::field("type", "is required"))?;
         Ok(Self {
@@ -408,19 +415,35 @@ mod tests {
     #[test]
     fn metadata_refuses_unknown_keys_and_wrong_values() {
         assert!(ActivityMetadata::parse(ActivityType::Call, json!({"mood": "ok"})).is_err());
-        assert!(ActivityMetadata::parse(ActivityType::Call, json!({"sentiment": "ecstatic"})).is_err());
-        assert!(ActivityMetadata::parse(ActivityType::Call, json!({"duration_seconds": -1})).is_err());
+        assert!(
+            ActivityMetadata::parse(ActivityType::Call, json!({"sentiment": "ecstatic"})).is_err()
+        );
+        assert!(
+            ActivityMetadata::parse(ActivityType::Call, json!({"duration_seconds": -1})).is_err()
+        );
         assert!(ActivityMetadata::parse(ActivityType::Note, json!([1, 2])).is_err());
     }
 
     #[test]
     fn metadata_of_each_type_round_trips() {
         let cases = [
-            (ActivityType::Call, json!({"direction": "inbound", "duration_seconds": 60, "sentiment": "positive"})),
-            (ActivityType::Email, json!({"from": "a@x.io", "to": ["b@x.io"], "cc": [], "attachments": [{"name": "q.pdf", "size_bytes": 10}]})),
-            (ActivityType::Meeting, json!({"starts_at": "2026-01-01T10:00:00Z", "ends_at": "2026-01-01T11:00:00Z", "attendees": ["Ann"]})),
+            (
+                ActivityType::Call,
+                json!({"direction": "inbound", "duration_seconds": 60, "sentiment": "positive"}),
+            ),
+            (
+                ActivityType::Email,
+                json!({"from": "a@x.io", "to": ["b@x.io"], "cc": [], "attachments": [{"name": "q.pdf", "size_bytes": 10}]}),
+            ),
+            (
+                ActivityType::Meeting,
+                json!({"starts_at": "2026-01-01T10:00:00Z", "ends_at": "2026-01-01T11:00:00Z", "attendees": ["Ann"]}),
+            ),
             (ActivityType::Note, json!({"title": "Hello"})),
-            (ActivityType::Task, json!({"due_at": "2026-01-01T10:00:00Z", "completed_at": null, "priority": "high"})),
+            (
+                ActivityType::Task,
+                json!({"due_at": "2026-01-01T10:00:00Z", "completed_at": null, "priority": "high"}),
+            ),
         ];
         for (kind, value) in cases {
             let meta = ActivityMetadata::parse(kind, value).unwrap();

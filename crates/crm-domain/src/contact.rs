@@ -166,7 +166,10 @@ impl NewContact {
     /// [`crate::DomainError::Validation`] keyed by field name.
     pub fn new(input: &ContactInput<'_>) -> Result<Self> {
         let mut v = Validator::new();
-        let first_name = v.check("first_name", text::required(input.first_name, text::NAME_MAX));
+        let first_name = v.check(
+            "first_name",
+            text::required(input.first_name, text::NAME_MAX),
+        );
         let last_name = v.check("last_name", text::required(input.last_name, text::NAME_MAX));
         let email = v.check("email", optional_email(input.email));
         let phone = v.check("phone", text::optional(input.phone, 50));
@@ -322,7 +325,10 @@ mod tests {
 
     #[test]
     fn sort_accepts_field_and_minus_field() {
-        assert_eq!(ContactSort::parse("-created_at").unwrap(), ContactSort::CreatedDesc);
+        assert_eq!(
+            ContactSort::parse("-created_at").unwrap(),
+            ContactSort::CreatedDesc
+        );
         assert_eq!(ContactSort::parse("name").unwrap(), ContactSort::NameAsc);
         assert!(ContactSort::parse("password").is_err());
     }

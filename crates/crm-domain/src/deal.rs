@@ -361,7 +361,11 @@ mod tests {
                 id: Uuid::now_v7(),
                 name: (*name).into(),
                 position,
-                kind: if *name == "Won" { StageKind::Won } else { StageKind::Open },
+                kind: if *name == "Won" {
+                    StageKind::Won
+                } else {
+                    StageKind::Open
+                },
                 probability: Probability::new(10).unwrap(),
                 created_at: Utc::now(),
             })
@@ -398,7 +402,10 @@ mod tests {
         let Err(DomainError::Validation(fields)) = NewDeal::new(input, &stages) else {
             panic!("accepted")
         };
-        assert_eq!(fields.keys().collect::<Vec<_>>(), ["name", "progress", "stage"]);
+        assert_eq!(
+            fields.keys().collect::<Vec<_>>(),
+            ["name", "progress", "stage"]
+        );
     }
 
     #[test]

@@ -34,8 +34,8 @@ pub use deal::{
 };
 pub use error::{DomainError, FieldErrors, Result};
 pub use money::Money;
-pub use service::{Repositories, Services};
 pub use page::{Cursor, Page, PageRequest};
+pub use service::{Repositories, Services};
 pub use spend::{MarketingSpend, NewMarketingSpend};
 pub use stage::{NewStage, PipelineStage, Probability, StageKind, StagePatch, StageRef};
 pub use user::{NewUser, Tenant, User, UserCredentials, UserSummary};

@@ -31,10 +31,7 @@ impl Money {
             return Err(DomainError::field("", "must not be negative"));
         }
         if cents > MAX_CENTS {
-            return Err(DomainError::field(
-                "",
-                "must be at most 9999999999999.99",
-            ));
+            return Err(DomainError::field("", "must be at most 9999999999999.99"));
         }
         Ok(Self { cents })
     }
@@ -109,9 +106,11 @@ impl<'de> Deserialize<'de> for Money {
         };
         text.parse().map_err(|err: DomainError| {
             let detail = match err {
-                DomainError::Validation(fields) => {
-                    fields.into_values().flatten().collect::<Vec<_>>().join(", ")
-                }
+                DomainError::Validation(fields) => fields
+                    .into_values()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 other => other.to_string(),
             };
             serde::de::Error::custom(format!("invalid amount {text:?}: {detail}"))
@@ -129,7 +128,10 @@ mod tests {
         assert_eq!(max.cents(), 999_999_999_999_999);
         assert_eq!(max.to_string(), "9999999999999.99");
         let cent: Money = "0.01".parse().unwrap();
-        assert_eq!(Money::format_cents_sum(i128::from(max.cents()) + 1), "10000000000000.00");
+        assert_eq!(
+            Money::format_cents_sum(i128::from(max.cents()) + 1),
+            "10000000000000.00"
+        );
         assert_eq!(cent.to_string(), "0.01");
     }
 

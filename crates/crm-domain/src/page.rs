@@ -106,9 +106,8 @@ impl PageRequest {
     pub fn page_from<T>(self, mut rows: Vec<T>) -> Page<T> {
         let has_more = rows.len() > self.limit as usize;
         rows.truncate(self.limit as usize);
-        let next_cursor = has_more.then(|| {
-            Cursor::at(self.cursor.offset() + u64::from(self.limit)).encode()
-        });
+        let next_cursor =
+            has_more.then(|| Cursor::at(self.cursor.offset() + u64::from(self.limit)).encode());
         Page {
             data: rows,
             next_cursor,
@@ -142,9 +141,22 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_refuse_foreign_tokens() {
         for offset in [0, 1, 35, 36, 1234, MAX_OFFSET] {
-            assert_eq!(Cursor::decode(&Cursor::at(offset).encode()).unwrap().offset(), offset);
+            assert_eq!(
+                Cursor::decode(&Cursor::at(offset).encode())
+                    .unwrap()
+                    .offset(),
+                offset
+            );
         }
-        for bad in ["", "o", "x12", "o-1", "o!!", "ozzzzzzzzzzzzzzzz", "o1'; drop"] {
+        for bad in [
+            "",
+            "o",
+            "x12",
+            "o-1",
+            "o!!",
+            "ozzzzzzzzzzzzzzzz",
+            "o1'; drop",
+        ] {
             assert!(Cursor::decode(bad).is_err(), "{bad} accepted");
         }
         assert!(Cursor::decode(&Cursor::at(MAX_OFFSET + 1).encode()).is_err());

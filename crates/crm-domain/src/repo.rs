@@ -11,7 +11,9 @@ use uuid::Uuid;
 use crate::activity::{Activity, ActivityPatch, ActivityQuery, NewActivity};
 use crate::company::{Company, CompanyChoice, CompanyPatch, NewCompany};
 use crate::contact::{ContactPatch, ContactQuery, ContactWithCompany};
-use crate::deal::{BoardColumn, BoardQuery, ColumnPage, Deal, DealMove, DealPatch, NewDeal, StageChange};
+use crate::deal::{
+    BoardColumn, BoardQuery, ColumnPage, Deal, DealMove, DealPatch, NewDeal, StageChange,
+};
 use crate::error::Result;
 use crate::page::{Page, PageRequest};
 use crate::spend::{MarketingSpend, NewMarketingSpend};
@@ -103,7 +105,12 @@ pub trait ContactRepository: Send + Sync {
     ///
     /// # Errors
     /// `NotFound`, `Conflict` on a duplicate e-mail.
-    async fn update(&self, tenant: Tenant, id: Uuid, patch: ContactPatch) -> Result<ContactWithCompany>;
+    async fn update(
+        &self,
+        tenant: Tenant,
+        id: Uuid,
+        patch: ContactPatch,
+    ) -> Result<ContactWithCompany>;
     /// Deletes a contact: its deals stay with `contact_id` cleared, its activities go.
     ///
     /// # Errors
@@ -155,12 +162,22 @@ pub trait DealRepository: Send + Sync {
     ///
     /// # Errors
     /// `Unexpected` on storage failure.
-    async fn board(&self, tenant: Tenant, query: BoardQuery, per_stage: u32) -> Result<Vec<BoardColumn>>;
+    async fn board(
+        &self,
+        tenant: Tenant,
+        query: BoardQuery,
+        per_stage: u32,
+    ) -> Result<Vec<BoardColumn>>;
     /// More cards of one column.
     ///
     /// # Errors
     /// `Unexpected` on storage failure.
-    async fn column(&self, tenant: Tenant, query: BoardQuery, page: ColumnPage) -> Result<Page<Deal>>;
+    async fn column(
+        &self,
+        tenant: Tenant,
+        query: BoardQuery,
+        page: ColumnPage,
+    ) -> Result<Page<Deal>>;
     /// Deals of the tenant with a company, newest first.
     ///
     /// # Errors
@@ -197,7 +214,8 @@ pub trait DealRepository: Send + Sync {
     ///
     /// # Errors
     /// `NotFound` when the deal or the listing does not exist.
-    async fn remove_collaborator(&self, tenant: Tenant, deal_id: Uuid, user_id: Uuid) -> Result<()>;
+    async fn remove_collaborator(&self, tenant: Tenant, deal_id: Uuid, user_id: Uuid)
+    -> Result<()>;
     /// The stage history of a deal, oldest first.
     ///
     /// # Errors
@@ -244,10 +262,19 @@ pub trait SpendRepository: Send + Sync {
     ///
     /// # Errors
     /// `Unexpected` on storage failure.
-    async fn upsert(&self, tenant: Tenant, spend: NewMarketingSpend) -> Result<(MarketingSpend, bool)>;
+    async fn upsert(
+        &self,
+        tenant: Tenant,
+        spend: NewMarketingSpend,
+    ) -> Result<(MarketingSpend, bool)>;
     /// Rows with `from <= spent_on < to`, by day.
     ///
     /// # Errors
     /// `Unexpected` on storage failure.
-    async fn list(&self, tenant: Tenant, from: NaiveDate, to: NaiveDate) -> Result<Vec<MarketingSpend>>;
+    async fn list(
+        &self,
+        tenant: Tenant,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<MarketingSpend>>;
 }

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
-use crate::activity::{Activity, ActivityInput, ActivityMetadata, ActivityPatch, ActivityType, NewActivity};
+use crate::activity::{
+    Activity, ActivityInput, ActivityMetadata, ActivityPatch, ActivityType, NewActivity,
+};
 use crate::company::CompanyChoice;
 use crate::contact::{ContactPatch, ContactWithCompany, NewContact};
 use crate::deal::{Deal, DealInput, DealMove, DealPatch, NewDeal};
@@ -81,12 +83,11 @@ impl Services {
         match self.register(user).await {
             Ok(user) => Ok(user),
             // Two first requests of the same new user may race: the loser reads the winner's row.
-            Err(DomainError::Conflict { .. }) => self
-                .repos
-                .users
-                .find(id)
-                .await?
-                .ok_or_else(|| DomainError::conflict("users_email_key", "e-mail already registered")),
+            Err(DomainError::Conflict { .. }) => {
+                self.repos.users.find(id).await?.ok_or_else(|| {
+                    DomainError::conflict("users_email_key", "e-mail already registered")
+                })
+            }
             Err(other) => Err(other),
         }
     }
@@ -111,7 +112,12 @@ impl Services {
         Ok(())
     }
 
-    async fn check_contact(&self, v: &mut Validator, tenant: Tenant, contact_id: Option<Uuid>) -> Result<()> {
+    async fn check_contact(
+        &self,
+        v: &mut Validator,
+        tenant: Tenant,
+        contact_id: Option<Uuid>,
+    ) -> Result<()> {
         if let Some(id) = contact_id {
             if self.repos.contacts.find(tenant, id).await?.is_none() {
                 v.push("contact_id", "no such contact");
@@ -120,7 +126,12 @@ impl Services {
         Ok(())
     }
 
-    async fn check_deal(&self, v: &mut Validator, tenant: Tenant, deal_id: Option<Uuid>) -> Result<()> {
+    async fn check_deal(
+        &self,
+        v: &mut Validator,
+        tenant: Tenant,
+        deal_id: Option<Uuid>,
+    ) -> Result<()> {
         if let Some(id) = deal_id {
             if self.repos.deals.find(tenant, id).await?.is_none() {
                 v.push("deal_id", "no such deal");
@@ -144,7 +155,8 @@ impl Services {
     ) -> Result<ContactWithCompany> {
         let owner = *contact.contact_owner_id.get_or_insert(tenant.user_id);
         let mut v = Validator::new();
-        self.check_users(&mut v, "contact_owner_id", &[owner]).await?;
+        self.check_users(&mut v, "contact_owner_id", &[owner])
+            .await?;
         if let CompanyChoice::Existing(id) = company {
             self.check_company(&mut v, Some(id)).await?;
         }
@@ -168,10 +180,16 @@ impl Services {
     ///
     /// # Errors
     /// `NotFound`, `Validation`, `Conflict`.
-    pub async fn update_contact(&self, tenant: Tenant, id: Uuid, patch: ContactPatch) -> Result<ContactWithCompany> {
+    pub async fn update_contact(
+        &self,
+        tenant: Tenant,
+        id: Uuid,
+        patch: ContactPatch,
+    ) -> Result<ContactWithCompany> {
         let mut v = Validator::new();
         if let Some(Some(owner)) = patch.contact_owner_id {
-            self.check_users(&mut v, "contact_owner_id", &[owner]).await?;
+            self.check_users(&mut v, "contact_owner_id", &[owner])
+                .await?;
         }
         if let Some(company) = patch.company_id {
             self.check_company(&mut v, company).await?;
@@ -217,7 +235,12 @@ impl Services {
     ///
     /// # Errors
     /// `NotFound`, `Validation`, `Conflict` for a duplicate name.
-    pub async fn update_stage(&self, tenant: Tenant, id: Uuid, mut patch: StagePatch) -> Result<PipelineStage> {
+    pub async fn update_stage(
+        &self,
+        tenant: Tenant,
+        id: Uuid,
+        mut patch: StagePatch,
+    ) -> Result<PipelineStage> {
         let stages = self.repos.stages.list(tenant).await?;
         if !stages.iter().any(|s| s.id == id) {
             return Err(DomainError::not_found("stage"));
@@ -238,7 +261,12 @@ impl Services {
     /// # Errors
     /// `NotFound`; `Validation` for an unknown `move_to`; `Conflict` when it holds deals and
     /// no `move_to` is given, or when it is the last won or lost stage.
-    pub async fn delete_stage(&self, tenant: Tenant, id: Uuid, move_to: Option<&str>) -> Result<()> {
+    pub async fn delete_stage(
+        &self,
+        tenant: Tenant,
+        id: Uuid,
+        move_to: Option<&str>,
+    ) -> Result<()> {
         let stages = self.repos.stages.list(tenant).await?;
         let stage = stages
             .iter()
@@ -272,7 +300,8 @@ impl Services {
         let owner = *deal.owner_id.get_or_insert(tenant.user_id);
         let mut v = Validator::new();
         self.check_users(&mut v, "owner_id", &[owner]).await?;
-        self.check_users(&mut v, "collaborator_ids", &deal.collaborator_ids).await?;
+        self.check_users(&mut v, "collaborator_ids", &deal.collaborator_ids)
+            .await?;
         self.check_contact(&mut v, tenant, deal.contact_id).await?;
         self.check_company(&mut v, deal.company_id).await?;
         v.finish()?;
@@ -318,7 +347,12 @@ impl Services {
         let mv = if stage.is_some() || stage_order.is_some() {
             let stages = self.repos.stages.list(tenant).await?;
             let target = stage.unwrap_or(StageRef::Id(deal.stage_id));
-            v.check("stage", target.resolve(&stages).map(|s| DealMove::to(s, stage_order)))
+            v.check(
+                "stage",
+                target
+                    .resolve(&stages)
+                    .map(|s| DealMove::to(s, stage_order)),
+            )
         } else {
             None
         };
@@ -343,19 +377,30 @@ impl Services {
             .find(|s| s.kind == kind)
             .ok_or_else(|| DomainError::not_found("stage"))?;
         self.deal(tenant, id).await?;
-        self.repos.deals.move_deal(tenant, id, DealMove::to(target, None)).await
+        self.repos
+            .deals
+            .move_deal(tenant, id, DealMove::to(target, None))
+            .await
     }
 
     /// Lists a colleague on a deal; `false` when already listed.
     ///
     /// # Errors
     /// `NotFound` for the deal; `Validation` for an unknown user.
-    pub async fn add_collaborator(&self, tenant: Tenant, deal_id: Uuid, user_id: Uuid) -> Result<bool> {
+    pub async fn add_collaborator(
+        &self,
+        tenant: Tenant,
+        deal_id: Uuid,
+        user_id: Uuid,
+    ) -> Result<bool> {
         self.deal(tenant, deal_id).await?;
         let mut v = Validator::new();
         self.check_users(&mut v, "user_id", &[user_id]).await?;
         v.finish()?;
-        self.repos.deals.add_collaborator(tenant, deal_id, user_id).await
+        self.repos
+            .deals
+            .add_collaborator(tenant, deal_id, user_id)
+            .await
     }
 
     // ---- activities --------------------------------------------------------------------
@@ -367,7 +412,8 @@ impl Services {
     pub async fn log_activity(&self, tenant: Tenant, input: ActivityInput) -> Result<Activity> {
         let activity = NewActivity::new(input)?;
         let mut v = Validator::new();
-        self.check_contact(&mut v, tenant, activity.contact_id).await?;
+        self.check_contact(&mut v, tenant, activity.contact_id)
+            .await?;
         self.check_deal(&mut v, tenant, activity.deal_id).await?;
         v.finish()?;
         self.repos.activities.create(tenant, activity).await
@@ -394,16 +440,25 @@ impl Services {
             .ok_or_else(|| DomainError::not_found("activity"))?;
         let kind = current.metadata.kind();
         if kind == ActivityType::StageChange {
-            return Err(DomainError::field("type", "stage_change activities are written by the system"));
+            return Err(DomainError::field(
+                "type",
+                "stage_change activities are written by the system",
+            ));
         }
         let mut v = Validator::new();
         let subject = subject.map(|s| {
-            v.check("subject", crate::text::optional(s.as_deref(), crate::text::NAME_MAX))
-                .flatten()
+            v.check(
+                "subject",
+                crate::text::optional(s.as_deref(), crate::text::NAME_MAX),
+            )
+            .flatten()
         });
         let description = description.map(|d| {
-            v.check("description", crate::text::optional(d.as_deref(), crate::text::LONG_TEXT_MAX))
-                .flatten()
+            v.check(
+                "description",
+                crate::text::optional(d.as_deref(), crate::text::LONG_TEXT_MAX),
+            )
+            .flatten()
         });
         let metadata = metadata.and_then(|m| v.check("metadata", ActivityMetadata::parse(kind, m)));
         v.finish()?;

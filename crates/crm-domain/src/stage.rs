@@ -136,7 +136,12 @@ impl NewStage {
     ///
     /// # Errors
     /// [`DomainError::Validation`] on `name`.
-    pub fn new(name: &str, position: u32, kind: StageKind, probability: Probability) -> Result<Self> {
+    pub fn new(
+        name: &str,
+        position: u32,
+        kind: StageKind,
+        probability: Probability,
+    ) -> Result<Self> {
         let name = stage_name(name)?;
         Ok(Self {
             id: Uuid::now_v7(),
@@ -153,9 +158,8 @@ impl NewStage {
 /// # Errors
 /// [`DomainError::Validation`] on `name` when empty or too long.
 pub fn stage_name(name: &str) -> Result<String> {
-    text::required(name, text::NAME_MAX).map_err(|_| {
-        DomainError::field("name", "must be 1 to 200 characters")
-    })
+    text::required(name, text::NAME_MAX)
+        .map_err(|_| DomainError::field("name", "must be 1 to 200 characters"))
 }
 
 /// A partial edit of a stage.
@@ -206,7 +210,10 @@ pub fn default_insert_position(stages: &[PipelineStage]) -> u32 {
 ///
 /// # Errors
 /// [`DomainError::Conflict`] when `removed` is the last stage of its closing kind.
-pub fn ensure_closing_stages_remain(stages: &[PipelineStage], removed: &PipelineStage) -> Result<()> {
+pub fn ensure_closing_stages_remain(
+    stages: &[PipelineStage],
+    removed: &PipelineStage,
+) -> Result<()> {
     if removed.kind == StageKind::Open {
         return Ok(());
     }
@@ -242,7 +249,10 @@ mod tests {
     fn new_users_get_the_six_default_stages_in_order() {
         let stages = default_stages();
         let names: Vec<_> = stages.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(names, ["Contact", "MQL", "SQL", "Opportunity", "Won", "Lost"]);
+        assert_eq!(
+            names,
+            ["Contact", "MQL", "SQL", "Opportunity", "Won", "Lost"]
+        );
         let positions: Vec<_> = stages.iter().map(|s| s.position).collect();
         assert_eq!(positions, [0, 1, 2, 3, 4, 5]);
         assert_eq!(stages[4].kind, StageKind::Won);

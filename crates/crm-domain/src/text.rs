@@ -75,9 +75,9 @@ pub fn email(value: &str) -> Result<String> {
 pub fn optional_url(value: Option<&str>) -> Result<Option<String>> {
     let url = optional(value, 2048)?;
     match &url {
-        Some(text) if !(text.starts_with("http://") || text.starts_with("https://")) => Err(
-            DomainError::field("", "must be an http:// or https:// URL"),
-        ),
+        Some(text) if !(text.starts_with("http://") || text.starts_with("https://")) => {
+            Err(DomainError::field("", "must be an http:// or https:// URL"))
+        }
         _ => Ok(url),
     }
 }
@@ -97,8 +97,19 @@ mod tests {
 
     #[test]
     fn emails_are_lower_cased_and_checked() {
-        assert_eq!(email(" Ann@Example.COM ").ok(), Some("ann@example.com".into()));
-        for bad in ["ann", "ann@", "@x.com", "ann@x", "a b@x.com", "a@b@c.com", "a@.com"] {
+        assert_eq!(
+            email(" Ann@Example.COM ").ok(),
+            Some("ann@example.com".into())
+        );
+        for bad in [
+            "ann",
+            "ann@",
+            "@x.com",
+            "ann@x",
+            "a b@x.com",
+            "a@b@c.com",
+            "a@.com",
+        ] {
             assert!(email(bad).is_err(), "{bad} accepted");
         }
     }

@@ -1,0 +1,734 @@
+//! A user's deals: the board, moves, collaborators and stage history.
+//!
+//! Positions: within one (`user_id`, `stage_id`) the `stage_order` values are exactly
+//! 0..n-1 after every commit. Every writer that changes a column first takes the tenant's
+//! board lock ([`lock_board`]) and then shifts neighbours with one `UPDATE … SET stage_order =
+//! stage_order ± 1`, so concurrent moves are serialised and never leave gaps or duplicates.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use crm_domain::activity::StageChangeMeta;
+use crm_domain::repo::DealRepository;
+use crm_domain::{
+    ActivityMetadata, BoardColumn, BoardQuery, ColumnPage, Deal, DealMove, DealPatch, DomainError,
+    NewActivity, NewDeal, Page, PipelineStage, Progress, Result, StageChange, StageKind, Tenant,
+    UserSummary,
+};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::activities::insert_on as insert_activity;
+use super::companies::{load_many as load_companies, to_summary};
+use super::contacts::{load_many_contacts, to_contact_summary};
+use super::stages::{list_on as list_stages, lock_board};
+use super::{contains_pattern, ilike, money, parse_stored, search_term};
+use crate::Store;
+use crate::entity::{companies, contacts, deal_collaborators, deal_stage_changes, deals, users};
+use crate::error::map_db_err;
+
+/// Number of deals in a column.
+pub(crate) async fn column_len<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Tenant,
+    stage_id: Uuid,
+) -> Result<u64> {
+    deals::Entity::find()
+        .filter(deals::Column::UserId.eq(tenant.user_id))
+        .filter(deals::Column::StageId.eq(stage_id))
+        .count(conn)
+        .await
+        .map_err(map_db_err)
+}
+
+/// Adds `delta` to `stage_order` of the cards of a column at positions `from..=to`.
+async fn shift<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Tenant,
+    stage_id: Uuid,
+    from: i32,
+    to: i32,
+    delta: i32,
+) -> Result<()> {
+    if from > to {
+        return Ok(());
+    }
+    deals::Entity::update_many()
+        .col_expr(
+            deals::Column::StageOrder,
+            Expr::col(deals::Column::StageOrder).add(delta),
+        )
+        .filter(deals::Column::UserId.eq(tenant.user_id))
+        .filter(deals::Column::StageId.eq(stage_id))
+        .filter(deals::Column::StageOrder.gte(from))
+        .filter(deals::Column::StageOrder.lte(to))
+        .exec(conn)
+        .await
+        .map_err(map_db_err)?;
+    Ok(())
+}
+
+fn to_i32(value: u64) -> i32 {
+    i32::try_from(value).unwrap_or(i32::MAX)
+}
+
+/// Writes the history row of a stage change and, for moves (not creations), the
+/// `stage_change` activity on the deal.
+async fn record_stage_change<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Tenant,
+    deal: &deals::Model,
+    from: Option<&PipelineStage>,
+    to: &PipelineStage,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let change = deal_stage_changes::ActiveModel {
+        user_id: Set(tenant.user_id),
+        id: Set(Uuid::now_v7()),
+        deal_id: Set(deal.id),
+        from_stage_id: Set(from.map(|s| s.id)),
+        to_stage_id: Set(to.id),
+        from_stage: Set(from.map(|s| s.name.clone())),
+        to_stage: Set(to.name.clone()),
+        to_kind: Set(to.kind.as_str().to_owned()),
+        changed_by: Set(Some(tenant.user_id)),
+        changed_at: Set(at),
+    };
+    deal_stage_changes::Entity::insert(change)
+        .exec_without_returning(conn)
+        .await
+        .map_err(map_db_err)?;
+    if let Some(from) = from {
+        let activity = NewActivity {
+            id: Uuid::now_v7(),
+            contact_id: deal.contact_id,
+            deal_id: Some(deal.id),
+            subject: Some(format!("Moved from {} to {}", from.name, to.name)),
+            description: None,
+            metadata: ActivityMetadata::StageChange(StageChangeMeta {
+                from: Some(from.name.clone()),
+                to: to.name.clone(),
+            }),
+            created_at: Some(at),
+        };
+        insert_activity(conn, tenant, activity).await?;
+    }
+    Ok(())
+}
+
+/// Moves every card of column `from` to the end of column `to`, keeping their order, and
+/// records the change for each (used when a stage is deleted).
+pub(crate) async fn move_column<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Tenant,
+    from: Uuid,
+    to: Uuid,
+) -> Result<()> {
+    let stages = list_stages(conn, tenant).await?;
+    let find = |id: Uuid| {
+        stages
+            .iter()
+            .find(|s| s.id == id)
+            .ok_or_else(|| DomainError::not_found("stage"))
+    };
+    let (source, target) = (find(from)?, find(to)?);
+    let moved = deals::Entity::find()
+        .filter(deals::Column::UserId.eq(tenant.user_id))
+        .filter(deals::Column::StageId.eq(from))
+        .all(conn)
+        .await
+        .map_err(map_db_err)?;
+    let offset = to_i32(column_len(conn, tenant, to).await?);
+    let now = Utc::now();
+    deals::Entity::update_many()
+        .col_expr(deals::Column::StageId, Expr::value(to))
+        .col_expr(
+            deals::Column::StageOrder,
+            Expr::col(deals::Column::StageOrder).add(offset),
+        )
+        .col_expr(deals::Column::LastUpdate, Expr::value(now))
+        .filter(deals::Column::UserId.eq(tenant.user_id))
+        .filter(deals::Column::StageId.eq(from))
+        .exec(conn)
+        .await
+        .map_err(map_db_err)?;
+    for deal in &moved {
+        record_stage_change(conn, tenant, deal, Some(source), target, now).await?;
+    }
+    Ok(())
+}
+
+/// Loads the relations of `models` in four queries (stages, companies, contacts,
+/// collaborators) and builds domain deals, in the input order.
+async fn hydrate<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Tenant,
+    models: Vec<deals::Model>,
+) -> Result<Vec<Deal>> {
+    if models.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stages = list_stages(conn, tenant).await?;
+    let mut company_ids: Vec<Uuid> = models.iter().filter_map(|m| m.company_id).collect();
+    company_ids.sort_unstable();
+    company_ids.dedup();
+    let mut contact_ids: Vec<Uuid> = models.iter().filter_map(|m| m.contact_id).collect();
+    contact_ids.sort_unstable();
+    contact_ids.dedup();
+    let companies: HashMap<Uuid, companies::Model> = load_companies(conn, company_ids)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let contacts: HashMap<Uuid, contacts::Model> = load_many_contacts(conn, tenant, contact_ids)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let collaborators =
+        load_collaborators(conn, tenant, models.iter().map(|m| m.id).collect()).await?;
+    models
+        .into_iter()
+        .map(|model| {
+            let stage = stages
+                .iter()
+                .find(|s| s.id == model.stage_id)
+                .ok_or_else(|| {
+                    DomainError::Unexpected(format!("deal {} has no stage", model.id))
+                })?;
+            Ok(Deal {
+                id: model.id,
+                user_id: model.user_id,
+                description: model.description,
+                amount: money(model.amount_cents)?,
+                stage_id: model.stage_id,
+                stage: stage.name.clone(),
+                stage_kind: stage.kind,
+                stage_order: u32::try_from(model.stage_order).unwrap_or_default(),
+                priority: parse_stored(&model.priority, "priority")?,
+                progress: Progress::new(i64::from(model.progress))?,
+                close_date: model.close_date,
+                create_date: model.create_date,
+                last_update: model.last_update,
+                owner_id: model.owner_id,
+                created_by: model.created_by,
+                contact_id: model.contact_id,
+                company_id: model.company_id,
+                company: model
+                    .company_id
+                    .and_then(|id| companies.get(&id))
+                    .map(to_summary),
+                contact: model
+                    .contact_id
+                    .and_then(|id| contacts.get(&id))
+                    .map(to_contact_summary),
+                collaborators: collaborators.get(&model.id).cloned().unwrap_or_default(),
+                name: model.name,
+            })
+        })
+        .collect()
+}
+
+async fn load_collaborators<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Tenant,
+    deal_ids: Vec<Uuid>,
+) -> Result<HashMap<Uuid, Vec<UserSummary>>> {
+    let rows = deal_collaborators::Entity::find()
+        .filter(deal_collaborators::Column::OwnerId.eq(tenant.user_id))
+        .filter(deal_collaborators::Column::DealId.is_in(deal_ids))
+        .order_by_asc(deal_collaborators::Column::AddedAt)
+        .all(conn)
+        .await
+        .map_err(map_db_err)?;
+    let mut user_ids: Vec<Uuid> = rows.iter().map(|r| r.user_id).collect();
+    user_ids.sort_unstable();
+    user_ids.dedup();
+    let users: HashMap<Uuid, users::Model> = if user_ids.is_empty() {
+        HashMap::new()
+    } else {
+        users::Entity::find()
+            .filter(users::Column::Id.is_in(user_ids))
+            .all(conn)
+            .await
+            .map_err(map_db_err)?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect()
+    };
+    let mut by_deal: HashMap<Uuid, Vec<UserSummary>> = HashMap::new();
+    for row in rows {
+        if let Some(user) = users.get(&row.user_id) {
+            by_deal.entry(row.deal_id).or_default().push(UserSummary {
+                id: user.id,
+                display_name: user.display_name.clone(),
+                avatar_url: user.avatar_url.clone(),
+            });
+        }
+    }
+    Ok(by_deal)
+}
+
+/// The tenant condition plus the board filters (`q` matches deal, company or contact names).
+fn board_condition(tenant: Tenant, query: &BoardQuery) -> Condition {
+    let mut condition = Condition::all().add(deals::Column::UserId.eq(tenant.user_id));
+    if let Some(priority) = query.priority {
+        condition = condition.add(deals::Column::Priority.eq(priority.as_str()));
+    }
+    if let Some(owner) = query.owner_id {
+        condition = condition.add(deals::Column::OwnerId.eq(owner));
+    }
+    if let Some(q) = search_term(query.q.as_deref()) {
+        let pattern = contains_pattern(q);
+        let matching_companies = Query::select()
+            .column(companies::Column::Id)
+            .from(companies::Entity)
+            .and_where(ilike(
+                Expr::col((companies::Entity, companies::Column::Name)),
+                pattern.clone(),
+            ))
+            .to_owned();
+        let matching_contacts = Query::select()
+            .column(contacts::Column::Id)
+            .from(contacts::Entity)
+            .and_where(Expr::col((contacts::Entity, contacts::Column::UserId)).eq(tenant.user_id))
+            .and_where(ilike(
+                Expr::cust("contacts.first_name || ' ' || contacts.last_name"),
+                pattern.clone(),
+            ))
+            .to_owned();
+        condition = condition.add(
+            Condition::any()
+                .add(ilike(
+                    Expr::col((deals::Entity, deals::Column::Name)),
+                    pattern,
+                ))
+                .add(deals::Column::CompanyId.in_subquery(matching_companies))
+                .add(deals::Column::ContactId.in_subquery(matching_contacts)),
+        );
+    }
+    condition
+}
+
+fn is_filtered(query: &BoardQuery) -> bool {
+    search_term(query.q.as_deref()).is_some()
+        || query.priority.is_some()
+        || query.owner_id.is_some()
+}
+
+async fn find_model<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Tenant,
+    id: Uuid,
+) -> Result<deals::Model> {
+    deals::Entity::find_by_id((tenant.user_id, id))
+        .one(conn)
+        .await
+        .map_err(map_db_err)?
+        .ok_or_else(|| DomainError::not_found("deal"))
+}
+
+async fn find_on<C: ConnectionTrait>(conn: &C, tenant: Tenant, id: Uuid) -> Result<Deal> {
+    let model = find_model(conn, tenant, id).await?;
+    hydrate(conn, tenant, vec![model])
+        .await?
+        .pop()
+        .ok_or_else(|| DomainError::not_found("deal"))
+}
+
+#[async_trait]
+impl DealRepository for Store {
+    async fn create(&self, tenant: Tenant, deal: NewDeal) -> Result<Deal> {
+        let txn = self.write(tenant).await?;
+        lock_board(&txn, tenant).await?;
+        let stages = list_stages(&txn, tenant).await?;
+        let stage = stages
+            .iter()
+            .find(|s| s.id == deal.stage_id)
+            .ok_or_else(|| DomainError::field("stage", "no such stage in your pipeline"))?;
+        let position = to_i32(column_len(&txn, tenant, stage.id).await?);
+        let now = Utc::now();
+        let model = deals::ActiveModel {
+            user_id: Set(tenant.user_id),
+            id: Set(deal.id),
+            name: Set(deal.name),
+            description: Set(deal.description),
+            amount_cents: Set(deal.amount.map(|m| m.cents())),
+            stage_id: Set(stage.id),
+            stage_order: Set(position),
+            priority: Set(deal.priority.as_str().to_owned()),
+            progress: Set(i32::from(deal.progress.get())),
+            owner_id: Set(Some(deal.owner_id.unwrap_or(tenant.user_id))),
+            close_date: Set(deal.close_date),
+            create_date: Set(now),
+            last_update: Set(now),
+            created_by: Set(tenant.user_id),
+            contact_id: Set(deal.contact_id),
+            company_id: Set(deal.company_id),
+        };
+        let inserted = deals::Entity::insert(model)
+            .exec_with_returning(&txn)
+            .await
+            .map_err(map_db_err)?;
+        if !deal.collaborator_ids.is_empty() {
+            let rows =
+                deal.collaborator_ids
+                    .iter()
+                    .map(|user_id| deal_collaborators::ActiveModel {
+                        owner_id: Set(tenant.user_id),
+                        deal_id: Set(inserted.id),
+                        user_id: Set(*user_id),
+                        added_at: Set(now),
+                    });
+            deal_collaborators::Entity::insert_many(rows)
+                .exec_without_returning(&txn)
+                .await
+                .map_err(map_db_err)?;
+        }
+        record_stage_change(&txn, tenant, &inserted, None, stage, now).await?;
+        let created = find_on(&txn, tenant, inserted.id).await?;
+        txn.commit().await.map_err(map_db_err)?;
+        Ok(created)
+    }
+
+    async fn find(&self, tenant: Tenant, id: Uuid) -> Result<Option<Deal>> {
+        let txn = self.read(tenant).await?;
+        let found = match find_on(&txn, tenant, id).await {
+            Ok(deal) => Some(deal),
+            Err(DomainError::NotFound { .. }) => None,
+            Err(other) => return Err(other),
+        };
+        txn.commit().await.map_err(map_db_err)?;
+        Ok(found)
+    }
+
+    async fn board(
+        &self,
+        tenant: Tenant,
+        query: BoardQuery,
+        per_stage: u32,
+    ) -> Result<Vec<BoardColumn>> {
+        let txn = self.read(tenant).await?;
+        let stages = list_stages(&txn, tenant).await?;
+        let condition = board_condition(tenant, &query);
+        let totals: Vec<(Uuid, i64, i64)> = deals::Entity::find()
+            .select_only()
+            .column(deals::Column::StageId)
+            .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "count")
+            .column_as(
+                Expr::cust("CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT)"),
+                "total",
+            )
+            .filter(condition.clone())
+            .group_by(deals::Column::StageId)
+            .into_tuple()
+            .all(&txn)
+            .await
+            .map_err(map_db_err)?;
+        let per_stage_i32 = to_i32(u64::from(per_stage));
+        let cards = if is_filtered(&query) {
+            let mut cards = Vec::new();
+            for stage in &stages {
+                let column = deals::Entity::find()
+                    .filter(condition.clone())
+                    .filter(deals::Column::StageId.eq(stage.id))
+                    .order_by_asc(deals::Column::StageOrder)
+                    .limit(u64::from(per_stage))
+                    .all(&txn)
+                    .await
+                    .map_err(map_db_err)?;
+                cards.extend(column);
+            }
+            cards
+        } else {
+            // Positions are gap-free, so the first `per_stage` cards of every column are
+            // exactly those with `stage_order < per_stage`: one query for the whole board.
+            deals::Entity::find()
+                .filter(condition)
+                .filter(deals::Column::StageOrder.lt(per_stage_i32))
+                .order_by_asc(deals::Column::StageId)
+                .order_by_asc(deals::Column::StageOrder)
+                .all(&txn)
+                .await
+                .map_err(map_db_err)?
+        };
+        let mut hydrated = hydrate(&txn, tenant, cards).await?;
+        txn.commit().await.map_err(map_db_err)?;
+        let columns = stages
+            .into_iter()
+            .map(|stage| {
+                let (count, total) = totals
+                    .iter()
+                    .find(|(id, _, _)| *id == stage.id)
+                    .map_or((0, 0), |(_, count, total)| (*count, *total));
+                let mut deals: Vec<Deal> = Vec::new();
+                hydrated.retain(|deal| {
+                    if deal.stage_id == stage.id {
+                        deals.push(deal.clone());
+                        false
+                    } else {
+                        true
+                    }
+                });
+                deals.sort_by_key(|d| d.stage_order);
+                let count = u64::try_from(count).unwrap_or_default();
+                let next_cursor = (count > deals.len() as u64)
+                    .then(|| crm_domain::Cursor::at(deals.len() as u64).encode());
+                BoardColumn {
+                    stage,
+                    count,
+                    total_amount_cents: i128::from(total),
+                    deals,
+                    next_cursor,
+                }
+            })
+            .collect();
+        Ok(columns)
+    }
+
+    async fn column(
+        &self,
+        tenant: Tenant,
+        query: BoardQuery,
+        page: ColumnPage,
+    ) -> Result<Page<Deal>> {
+        let txn = self.read(tenant).await?;
+        let rows = deals::Entity::find()
+            .filter(board_condition(tenant, &query))
+            .filter(deals::Column::StageId.eq(page.stage_id))
+            .order_by_asc(deals::Column::StageOrder)
+            .offset(page.page.cursor.offset())
+            .limit(u64::from(page.page.limit) + 1)
+            .all(&txn)
+            .await
+            .map_err(map_db_err)?;
+        let rows = page.page.page_from(rows);
+        let data = hydrate(&txn, tenant, rows.data).await?;
+        txn.commit().await.map_err(map_db_err)?;
+        Ok(Page {
+            data,
+            next_cursor: rows.next_cursor,
+        })
+    }
+
+    async fn with_company(&self, tenant: Tenant, company_id: Uuid) -> Result<Vec<Deal>> {
+        let txn = self.read(tenant).await?;
+        let rows = deals::Entity::find()
+            .filter(deals::Column::UserId.eq(tenant.user_id))
+            .filter(deals::Column::CompanyId.eq(company_id))
+            .order_by_desc(deals::Column::CreateDate)
+            .limit(200)
+            .all(&txn)
+            .await
+            .map_err(map_db_err)?;
+        let deals = hydrate(&txn, tenant, rows).await?;
+        txn.commit().await.map_err(map_db_err)?;
+        Ok(deals)
+    }
+
+    async fn with_contact(&self, tenant: Tenant, contact_id: Uuid) -> Result<Vec<Deal>> {
+        let txn = self.read(tenant).await?;
+        let rows = deals::Entity::find()
+            .filter(deals::Column::UserId.eq(tenant.user_id))
+            .filter(deals::Column::ContactId.eq(contact_id))
+            .order_by_desc(deals::Column::CreateDate)
+            .limit(200)
+            .all(&txn)
+            .await
+            .map_err(map_db_err)?;
+        let deals = hydrate(&txn, tenant, rows).await?;
+        txn.commit().await.map_err(map_db_err)?;
+        Ok(deals)
+    }
+
+    async fn update(&self, tenant: Tenant, id: Uuid, patch: DealPatch) -> Result<Deal> {
+        let txn = self.write(tenant).await?;
+        let mut model = find_model(&txn, tenant, id).await?.into_active_model();
+        if let Some(v) = patch.name {
+            model.name = Set(v);
+        }
+        if let Some(v) = patch.description {
+            model.description = Set(v);
+        }
+        if let Some(v) = patch.amount {
+            model.amount_cents = Set(v.map(|m| m.cents()));
+        }
+        if let Some(v) = patch.priority {
+            model.priority = Set(v.as_str().to_owned());
+        }
+        if let Some(v) = patch.progress {
+            model.progress = Set(i32::from(v.get()));
+        }
+        if let Some(v) = patch.close_date {
+            model.close_date = Set(v);
+        }
+        if let Some(v) = patch.owner_id {
+            model.owner_id = Set(v);
+        }
+        if let Some(v) = patch.contact_id {
+            model.contact_id = Set(v);
+        }
+        if let Some(v) = patch.company_id {
+            model.company_id = Set(v);
+        }
+        model.last_update = Set(Utc::now());
+        deals::Entity::update(model)
+            .exec(&txn)
+            .await
+            .map_err(map_db_err)?;
+        let updated = find_on(&txn, tenant, id).await?;
+        txn.commit().await.map_err(map_db_err)?;
+        Ok(updated)
+    }
+
+    async fn move_deal(&self, tenant: Tenant, id: Uuid, to: DealMove) -> Result<Deal> {
+        let txn = self.write(tenant).await?;
+        lock_board(&txn, tenant).await?;
+        let current = find_model(&txn, tenant, id).await?;
+        let stages = list_stages(&txn, tenant).await?;
+        let target = stages
+            .iter()
+            .find(|s| s.id == to.stage_id())
+            .ok_or_else(|| DomainError::field("stage", "no such stage in your pipeline"))?;
+        let old = current.stage_order;
+        let now = Utc::now();
+        let same_column = current.stage_id == target.id;
+        let others = column_len(&txn, tenant, target.id).await? - u64::from(same_column);
+        let landing = to_i32(u64::from(
+            to.landing_position(u32::try_from(others).unwrap_or(u32::MAX)),
+        ));
+        if same_column {
+            if landing < old {
+                shift(&txn, tenant, target.id, landing, old - 1, 1).await?;
+            } else if landing > old {
+                shift(&txn, tenant, target.id, old + 1, landing, -1).await?;
+            }
+        } else {
+            shift(&txn, tenant, current.stage_id, old + 1, i32::MAX, -1).await?;
+            shift(&txn, tenant, target.id, landing, i32::MAX, 1).await?;
+        }
+        let mut model = current.clone().into_active_model();
+        model.stage_id = Set(target.id);
+        model.stage_order = Set(landing);
+        model.last_update = Set(now);
+        if target.kind == StageKind::Won {
+            model.progress = Set(100);
+        }
+        deals::Entity::update(model)
+            .exec(&txn)
+            .await
+            .map_err(map_db_err)?;
+        if !same_column {
+            let source = stages.iter().find(|s| s.id == current.stage_id);
+            record_stage_change(&txn, tenant, &current, source, target, now).await?;
+        }
+        let moved = find_on(&txn, tenant, id).await?;
+        txn.commit().await.map_err(map_db_err)?;
+        Ok(moved)
+    }
+
+    async fn delete(&self, tenant: Tenant, id: Uuid) -> Result<()> {
+        let txn = self.write(tenant).await?;
+        lock_board(&txn, tenant).await?;
+        let current = find_model(&txn, tenant, id).await?;
+        deals::Entity::delete_many()
+            .filter(deals::Column::UserId.eq(tenant.user_id))
+            .filter(deals::Column::Id.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(map_db_err)?;
+        shift(
+            &txn,
+            tenant,
+            current.stage_id,
+            current.stage_order + 1,
+            i32::MAX,
+            -1,
+        )
+        .await?;
+        txn.commit().await.map_err(map_db_err)?;
+        Ok(())
+    }
+
+    async fn add_collaborator(&self, tenant: Tenant, deal_id: Uuid, user_id: Uuid) -> Result<bool> {
+        let txn = self.write(tenant).await?;
+        find_model(&txn, tenant, deal_id).await?;
+        let existing = deal_collaborators::Entity::find_by_id((tenant.user_id, deal_id, user_id))
+            .one(&txn)
+            .await
+            .map_err(map_db_err)?;
+        if existing.is_some() {
+            return Ok(false);
+        }
+        let row = deal_collaborators::ActiveModel {
+            owner_id: Set(tenant.user_id),
+            deal_id: Set(deal_id),
+            user_id: Set(user_id),
+            added_at: Set(Utc::now()),
+        };
+        deal_collaborators::Entity::insert(row)
+            .exec_without_returning(&txn)
+            .await
+            .map_err(|err| match map_db_err(err) {
+                DomainError::Conflict { .. } => DomainError::field("user_id", "no such user"),
+                other => other,
+            })?;
+        txn.commit().await.map_err(map_db_err)?;
+        Ok(true)
+    }
+
+    async fn remove_collaborator(
+        &self,
+        tenant: Tenant,
+        deal_id: Uuid,
+        user_id: Uuid,
+    ) -> Result<()> {
+        let txn = self.write(tenant).await?;
+        find_model(&txn, tenant, deal_id).await?;
+        let result = deal_collaborators::Entity::delete_many()
+            .filter(deal_collaborators::Column::OwnerId.eq(tenant.user_id))
+            .filter(deal_collaborators::Column::DealId.eq(deal_id))
+            .filter(deal_collaborators::Column::UserId.eq(user_id))
+            .exec(&txn)
+            .await
+            .map_err(map_db_err)?;
+        if result.rows_affected == 0 {
+            return Err(DomainError::not_found("collaborator"));
+        }
+        txn.commit().await.map_err(map_db_err)?;
+        Ok(())
+    }
+
+    async fn stage_history(&self, tenant: Tenant, deal_id: Uuid) -> Result<Vec<StageChange>> {
+        let txn = self.read(tenant).await?;
+        let rows = deal_stage_changes::Entity::find()
+            .filter(deal_stage_changes::Column::UserId.eq(tenant.user_id))
+            .filter(deal_stage_changes::Column::DealId.eq(deal_id))
+            .order_by_asc(deal_stage_changes::Column::ChangedAt)
+            .order_by_asc(deal_stage_changes::Column::Id)
+            .all(&txn)
+            .await
+            .map_err(map_db_err)?;
+        txn.commit().await.map_err(map_db_err)?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(StageChange {
+                    id: row.id,
+                    deal_id: row.deal_id,
+                    from_stage_id: row.from_stage_id,
+                    to_stage_id: row.to_stage_id,
+                    from_stage: row.from_stage,
+                    to_stage: row.to_stage,
+                    to_kind: parse_stored(&row.to_kind, "stage kind")?,
+                    changed_by: row.changed_by,
+                    changed_at: row.changed_at,
+                })
+            })
+            .collect()
+    }
+}
