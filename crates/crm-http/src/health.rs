@@ -1,0 +1,31 @@
+//! Liveness and readiness probes.
+
+use actix_web::{HttpResponse, get, web};
+use serde_json::json;
+
+use crate::AppState;
+
+/// Registers `/healthz` and `/readyz`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(healthz).service(readyz);
+}
+
+/// 200 while the process is up.
+#[get("/healthz")]
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// 200 when the database answers, else 503.
+#[get("/readyz")]
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    match state.store.ping().await {
+        Ok(()) => HttpResponse::Ok().json(json!({"status": "ready"})),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check failed");
+            HttpResponse::ServiceUnavailable().json(json!({
+                "error": {"code": "unavailable", "message": "the database is not reachable"}
+            }))
+        }
+    }
+}
