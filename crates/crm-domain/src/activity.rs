@@ -233,10 +233,10 @@ impl ActivityMetadata {
             Self::Meeting(meeting) => {
                 short(&mut v, "metadata.location", &meeting.location);
                 list(&mut v, "metadata.attendees", &meeting.attendees);
-                if let (Some(start), Some(end)) = (meeting.starts_at, meeting.ends_at) {
-                    if end < start {
-                        v.push("metadata.ends_at", "must not be before starts_at");
-                    }
+                if let (Some(start), Some(end)) = (meeting.starts_at, meeting.ends_at)
+                    && end < start
+                {
+                    v.push("metadata.ends_at", "must not be before starts_at");
                 }
             }
             Self::Note(note) => short(&mut v, "metadata.title", &note.title),
@@ -407,6 +407,7 @@ pub struct ActivityQuery {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use serde_json::json;
 

@@ -24,6 +24,7 @@ crate::string_enum! {
 }
 
 impl Default for Priority {
+    /// Deals start at medium priority.
     fn default() -> Self {
         Self::Medium
     }
@@ -349,6 +350,7 @@ pub struct ColumnPage {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::stage::Probability;

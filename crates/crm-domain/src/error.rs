@@ -77,7 +77,8 @@ impl Validator {
             Ok(value) => Some(value),
             Err(DomainError::Validation(errors)) => {
                 for (key, messages) in errors {
-                    let key = if key.is_empty() || key == field {
+                    let nested = key.starts_with(field) && key[field.len()..].starts_with('.');
+                    let key = if key.is_empty() || key == field || nested {
                         field.to_owned()
                     } else {
                         format!("{field}.{key}")

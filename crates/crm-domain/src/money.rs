@@ -119,6 +119,7 @@ impl<'de> Deserialize<'de> for Money {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

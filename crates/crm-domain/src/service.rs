@@ -77,6 +77,8 @@ impl Services {
             return Ok(user);
         }
         let email = email
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
             .map(str::to_owned)
             .unwrap_or_else(|| format!("{}@users.invalid", id.simple()));
         let user = NewUser::new(id, &email, None, None)?;
@@ -104,10 +106,10 @@ impl Services {
     }
 
     async fn check_company(&self, v: &mut Validator, company_id: Option<Uuid>) -> Result<()> {
-        if let Some(id) = company_id {
-            if self.repos.companies.find(id).await?.is_none() {
-                v.push("company_id", "no such company");
-            }
+        if let Some(id) = company_id
+            && self.repos.companies.find(id).await?.is_none()
+        {
+            v.push("company_id", "no such company");
         }
         Ok(())
     }
@@ -118,10 +120,10 @@ impl Services {
         tenant: Tenant,
         contact_id: Option<Uuid>,
     ) -> Result<()> {
-        if let Some(id) = contact_id {
-            if self.repos.contacts.find(tenant, id).await?.is_none() {
-                v.push("contact_id", "no such contact");
-            }
+        if let Some(id) = contact_id
+            && self.repos.contacts.find(tenant, id).await?.is_none()
+        {
+            v.push("contact_id", "no such contact");
         }
         Ok(())
     }
@@ -132,10 +134,10 @@ impl Services {
         tenant: Tenant,
         deal_id: Option<Uuid>,
     ) -> Result<()> {
-        if let Some(id) = deal_id {
-            if self.repos.deals.find(tenant, id).await?.is_none() {
-                v.push("deal_id", "no such deal");
-            }
+        if let Some(id) = deal_id
+            && self.repos.deals.find(tenant, id).await?.is_none()
+        {
+            v.push("deal_id", "no such deal");
         }
         Ok(())
     }

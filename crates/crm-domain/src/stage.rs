@@ -231,6 +231,7 @@ pub fn ensure_closing_stages_remain(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -83,6 +83,7 @@ pub fn optional_url(value: Option<&str>) -> Result<Option<String>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
