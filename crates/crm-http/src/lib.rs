@@ -2,7 +2,12 @@
 //! error-to-status mapping and the OpenAPI document. Handlers only parse, call a
 //! `crm-domain` service and map the result to a DTO.
 
-mod health;
+pub mod api;
+pub mod auth;
+pub mod dto;
+pub mod error;
+pub mod health;
+pub mod openapi;
 
 use std::net::TcpListener;
 
@@ -11,6 +16,13 @@ use actix_web::{App, HttpServer, web};
 use crm_domain::Services;
 use crm_store::Store;
 use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use auth::{AuthConfig, LoginLimiter};
+
+/// Largest accepted request body: 1 MiB.
+pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// Everything a handler may need, shared by all workers.
 #[derive(Clone)]
@@ -19,21 +31,49 @@ pub struct AppState {
     pub services: Services,
     /// The store, for readiness checks and analytics.
     pub store: Store,
+    /// Token settings.
+    pub auth: AuthConfig,
+    /// Failed sign-in counter.
+    pub login_limiter: std::sync::Arc<LoginLimiter>,
 }
 
 impl AppState {
-    /// State over `store`.
+    /// State over `store` with a random token secret (tokens die with the process); use
+    /// [`AppState::with_auth`] to set the configured one.
     pub fn new(store: Store) -> Self {
+        let secret: [u8; 32] = rand::random();
         Self {
             services: Services::new(store.repositories()),
             store,
+            auth: AuthConfig::new(secret.to_vec()),
+            login_limiter: std::sync::Arc::new(LoginLimiter::default()),
         }
+    }
+
+    /// Replaces the token settings.
+    pub fn with_auth(mut self, auth: AuthConfig) -> Self {
+        self.auth = auth;
+        self
     }
 }
 
-/// Registers every route of the application.
+/// Registers every route of the application, with the body limits and the JSON error
+/// mapping of malformed input.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(BODY_LIMIT)
+            .error_handler(error::json_error),
+    )
+    .app_data(web::PayloadConfig::new(BODY_LIMIT))
+    .app_data(web::QueryConfig::default().error_handler(error::query_error))
+    .app_data(web::PathConfig::default().error_handler(error::path_error));
     health::configure(cfg);
+    api::configure(cfg);
+    cfg.service(web::redirect("/api/docs", "/api/docs/"))
+        .service(
+            SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi::ApiDoc::openapi()),
+        );
 }
 
 /// A bound, not yet running HTTP server.

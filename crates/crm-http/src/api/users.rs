@@ -1,0 +1,46 @@
+//! Colleagues for owner and collaborator pickers.
+
+use actix_web::{HttpResponse, get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::AppState;
+use crate::auth::AuthUser;
+use crate::dto::{ListDto, UserSummaryDto};
+use crate::error::{ErrorBody, Result};
+
+/// Registers the users route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(list_users);
+}
+
+/// Query of the picker.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserParams {
+    /// Search in names and e-mails.
+    pub q: Option<String>,
+    /// At most this many (default 50, at most 200).
+    pub limit: Option<u32>,
+}
+
+/// Colleagues by name.
+#[utoipa::path(get, path = "/api/crm/users", tag = "users", params(UserParams), security(("bearer" = [])),
+    responses((status = 200, body = ListDto<UserSummaryDto>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 500, body = ErrorBody)))]
+#[get("/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    query: web::Query<UserParams>,
+) -> Result<HttpResponse> {
+    let query = query.into_inner();
+    let users = state
+        .services
+        .repos()
+        .users
+        .search(query.q, query.limit.unwrap_or(50))
+        .await?;
+    Ok(HttpResponse::Ok().json(ListDto {
+        data: users.iter().map(UserSummaryDto::from).collect(),
+    }))
+}

@@ -1,0 +1,270 @@
+//! Authentication: argon2id password hashes, HS256 JWTs with Supabase's claim layout, the
+//! [`AuthUser`] extractor (Bearer header or the pages' HttpOnly cookie) and the login
+//! rate limiter.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use argon2::Argon2;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use chrono::Utc;
+use crm_domain::{Tenant, User};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// Name of the cookie the pages use to carry the token.
+pub const COOKIE_NAME: &str = "crm_token";
+/// The audience and role of signed-in users, as Supabase issues them.
+pub const AUDIENCE: &str = "authenticated";
+
+/// Token settings. The secret never appears in `Debug` output.
+#[derive(Clone)]
+pub struct AuthConfig {
+    secret: Vec<u8>,
+    /// Lifetime of issued tokens.
+    pub token_ttl: Duration,
+    /// Mark cookies `Secure` (when served over TLS, e.g. behind a proxy).
+    pub secure_cookies: bool,
+}
+
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("secret", &"<redacted>")
+            .field("token_ttl", &self.token_ttl)
+            .field("secure_cookies", &self.secure_cookies)
+            .finish()
+    }
+}
+
+impl AuthConfig {
+    /// Settings with `secret` (at least 32 bytes recommended) and a 12-hour token lifetime.
+    pub fn new(secret: impl Into<Vec<u8>>) -> Self {
+        Self {
+            secret: secret.into(),
+            token_ttl: Duration::from_secs(12 * 3600),
+            secure_cookies: false,
+        }
+    }
+}
+
+/// The claims of a token (Supabase's layout).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// User id.
+    pub sub: String,
+    /// E-mail.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Role, `authenticated`.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// Audience, `authenticated`.
+    pub aud: String,
+    /// Issued at (seconds).
+    pub iat: i64,
+    /// Expires at (seconds).
+    pub exp: i64,
+}
+
+/// Issues a token for `user`.
+///
+/// # Errors
+/// 500 when signing fails.
+pub fn issue_token(config: &AuthConfig, user: &User) -> Result<String, ApiError> {
+    let now = Utc::now().timestamp();
+    let claims = Claims {
+        sub: user.id.to_string(),
+        email: Some(user.email.clone()),
+        role: Some(AUDIENCE.to_owned()),
+        aud: AUDIENCE.to_owned(),
+        iat: now,
+        exp: now + i64::try_from(config.token_ttl.as_secs()).unwrap_or(43_200),
+    };
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(&config.secret),
+    )
+    .map_err(|err| ApiError::internal(&err))
+}
+
+/// Verifies a token: HS256 only (so `alg: none` and other algorithms fail), signature,
+/// expiry and audience.
+///
+/// # Errors
+/// 401 for any invalid token.
+pub fn verify_token(config: &AuthConfig, token: &str) -> Result<Claims, ApiError> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_audience(&[AUDIENCE]);
+    validation.set_required_spec_claims(&["exp", "sub", "aud"]);
+    validation.leeway = 30;
+    jsonwebtoken::decode::<Claims>(
+        token,
+        &DecodingKey::from_secret(&config.secret),
+        &validation,
+    )
+    .map(|data| data.claims)
+    .map_err(|_| ApiError::unauthorized("the access token is missing, invalid or expired"))
+}
+
+/// Hashes a password with argon2id (off the async workers: it is deliberately slow).
+///
+/// # Errors
+/// 500 when hashing fails.
+pub async fn hash_password(password: String) -> Result<String, ApiError> {
+    web::block(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|err| err.to_string())
+    })
+    .await
+    .map_err(|err| ApiError::internal(&err))?
+    .map_err(|err| ApiError::internal(&err))
+}
+
+/// Checks a password against a stored hash; `false` for no hash or a mismatch.
+pub async fn verify_password(hash: Option<String>, password: String) -> bool {
+    let Some(hash) = hash else {
+        return false;
+    };
+    web::block(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// The signed-in caller, extracted from `Authorization: Bearer` or the `crm_token` cookie.
+/// An unknown `sub` of a valid token is provisioned as a user on first use.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    /// The user.
+    pub user: User,
+}
+
+impl AuthUser {
+    /// The tenant of the caller.
+    pub fn tenant(&self) -> Tenant {
+        Tenant::new(self.user.id)
+    }
+}
+
+/// The raw token of a request, from the header or the cookie.
+pub fn token_of(req: &HttpRequest) -> Option<String> {
+    if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+        let value = value.to_str().ok()?;
+        let (scheme, token) = value.split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_owned());
+    }
+    req.cookie(COOKIE_NAME).map(|c| c.value().to_owned())
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = token_of(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal(&"application state missing"))?;
+            let token =
+                token.ok_or_else(|| ApiError::unauthorized("sign in first: no access token"))?;
+            let claims = verify_token(&state.auth, &token)?;
+            let id = Uuid::parse_str(&claims.sub)
+                .map_err(|_| ApiError::unauthorized("the token's subject is not a user id"))?;
+            let user = state
+                .services
+                .user_for_token(id, claims.email.as_deref())
+                .await
+                .map_err(|err| match err {
+                    crm_domain::DomainError::Unexpected(_) => ApiError::from(err),
+                    _ => ApiError::unauthorized("the token's user cannot be provisioned"),
+                })?;
+            Ok(AuthUser { user })
+        })
+    }
+}
+
+/// Counts failed sign-ins per key (e-mail and client address) in a sliding window and
+/// refuses further attempts once the limit is reached.
+#[derive(Debug)]
+pub struct LoginLimiter {
+    max_failures: u32,
+    window: Duration,
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl Default for LoginLimiter {
+    fn default() -> Self {
+        Self::new(5, Duration::from_secs(15 * 60))
+    }
+}
+
+impl LoginLimiter {
+    /// A limiter allowing `max_failures` per `window`.
+    pub fn new(max_failures: u32, window: Duration) -> Self {
+        Self {
+            max_failures,
+            window,
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// `Err(seconds to wait)` when `key` is locked out.
+    pub fn check(&self, key: &str) -> Result<(), u64> {
+        let Ok(mut map) = self.failures.lock() else {
+            return Ok(());
+        };
+        if let Some((count, since)) = map.get(key).copied() {
+            let elapsed = since.elapsed();
+            if elapsed >= self.window {
+                map.remove(key);
+            } else if count >= self.max_failures {
+                return Err((self.window - elapsed).as_secs().max(1));
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a failure of `key`.
+    pub fn fail(&self, key: &str) {
+        if let Ok(mut map) = self.failures.lock() {
+            if map.len() > 100_000 {
+                let window = self.window;
+                map.retain(|_, (_, since)| since.elapsed() < window);
+            }
+            let entry = map.entry(key.to_owned()).or_insert((0, Instant::now()));
+            entry.0 += 1;
+        }
+    }
+
+    /// Forgets `key` after a success.
+    pub fn succeed(&self, key: &str) {
+        if let Ok(mut map) = self.failures.lock() {
+            map.remove(key);
+        }
+    }
+}

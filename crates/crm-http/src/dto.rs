@@ -1,0 +1,958 @@
+//! Wire types: what the API reads and writes. Domain types never reach the wire directly;
+//! each response DTO is built from them here. Request bodies reject unknown fields, so owner
+//! columns (`user_id`, `created_by`, `id`) can never be mass-assigned.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use crm_domain as d;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// Reads a field that may be absent (`None`), `null` (`Some(None)`) or a value.
+pub fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+// ---- shared -------------------------------------------------------------------------------
+
+/// A user as a picker or card shows them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserSummaryDto {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub display_name: String,
+    /// Avatar URL.
+    pub avatar_url: Option<String>,
+}
+
+impl From<&d::UserSummary> for UserSummaryDto {
+    fn from(u: &d::UserSummary) -> Self {
+        Self {
+            id: u.id,
+            display_name: u.display_name.clone(),
+            avatar_url: u.avatar_url.clone(),
+        }
+    }
+}
+
+impl From<&d::User> for UserSummaryDto {
+    fn from(u: &d::User) -> Self {
+        Self {
+            id: u.id,
+            display_name: u.display_name.clone(),
+            avatar_url: u.avatar_url.clone(),
+        }
+    }
+}
+
+/// `{"data": [...]}` without paging.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListDto<T: ToSchema> {
+    /// The rows.
+    pub data: Vec<T>,
+}
+
+/// `{"data": [...], "next_cursor": ...}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageDto<T: ToSchema> {
+    /// The rows of this page.
+    pub data: Vec<T>,
+    /// Cursor of the next page, `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+impl<T: ToSchema> PageDto<T> {
+    /// Maps a domain page.
+    pub fn from_page<U>(page: d::Page<U>, f: impl FnMut(U) -> T) -> Self {
+        Self {
+            data: page.data.into_iter().map(f).collect(),
+            next_cursor: page.next_cursor,
+        }
+    }
+}
+
+/// Paging parameters of list routes.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Rows per page (1..=200, default 50).
+    pub limit: Option<u32>,
+    /// Cursor from the previous page.
+    pub cursor: Option<String>,
+}
+
+// ---- auth ---------------------------------------------------------------------------------
+
+/// Sign-up body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignupRequest {
+    /// E-mail.
+    pub email: String,
+    /// Password, at least 8 characters.
+    pub password: String,
+    /// Name shown in the UI.
+    pub display_name: Option<String>,
+}
+
+/// Sign-in body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// E-mail.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// The signed-in user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeDto {
+    /// Id.
+    pub id: Uuid,
+    /// E-mail.
+    pub email: String,
+    /// Name.
+    pub display_name: String,
+    /// Avatar URL.
+    pub avatar_url: Option<String>,
+}
+
+impl From<&d::User> for MeDto {
+    fn from(u: &d::User) -> Self {
+        Self {
+            id: u.id,
+            email: u.email.clone(),
+            display_name: u.display_name.clone(),
+            avatar_url: u.avatar_url.clone(),
+        }
+    }
+}
+
+/// A user in the session answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionUserDto {
+    /// Id.
+    pub id: Uuid,
+    /// E-mail.
+    pub email: String,
+    /// Name.
+    pub display_name: String,
+}
+
+/// Answer of sign-up and sign-in.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionDto {
+    /// The user.
+    pub user: SessionUserDto,
+    /// HS256 JWT.
+    pub access_token: String,
+    /// Always `bearer`.
+    pub token_type: String,
+    /// Lifetime in seconds.
+    pub expires_in: u64,
+}
+
+// ---- companies ----------------------------------------------------------------------------
+
+/// A company of the shared directory.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompanyDto {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Logo URL.
+    pub logo_url: Option<String>,
+    /// Industry.
+    pub industry: Option<String>,
+    /// Web site.
+    pub website: Option<String>,
+    /// Who added it.
+    pub created_by: Option<Uuid>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    /// Last edit.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<d::Company> for CompanyDto {
+    fn from(c: d::Company) -> Self {
+        Self {
+            id: c.id,
+            name: c.name,
+            logo_url: c.logo_url,
+            industry: c.industry,
+            website: c.website,
+            created_by: c.created_by,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// Id, name and logo of a company.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompanySummaryDto {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Logo URL.
+    pub logo_url: Option<String>,
+}
+
+impl From<&d::CompanySummary> for CompanySummaryDto {
+    fn from(c: &d::CompanySummary) -> Self {
+        Self {
+            id: c.id,
+            name: c.name.clone(),
+            logo_url: c.logo_url.clone(),
+        }
+    }
+}
+
+/// A company to get or create.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompanyRequest {
+    /// Name (unique, case-insensitively).
+    pub name: String,
+    /// Logo URL.
+    pub logo_url: Option<String>,
+    /// Industry.
+    pub industry: Option<String>,
+    /// Web site.
+    pub website: Option<String>,
+}
+
+impl CompanyRequest {
+    /// Validates into a domain company.
+    ///
+    /// # Errors
+    /// Validation errors per field.
+    pub fn into_domain(self) -> d::Result<d::NewCompany> {
+        d::NewCompany::new(
+            &self.name,
+            self.logo_url.as_deref(),
+            self.industry.as_deref(),
+            self.website.as_deref(),
+        )
+    }
+}
+
+/// A partial edit of a company.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompanyPatchRequest {
+    /// Name.
+    pub name: Option<String>,
+    /// Logo URL (`null` clears).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub logo_url: Option<Option<String>>,
+    /// Industry (`null` clears).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub industry: Option<Option<String>>,
+    /// Web site (`null` clears).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub website: Option<Option<String>>,
+}
+
+/// A company with the caller's deals with it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompanyDetailDto {
+    /// The company.
+    #[serde(flatten)]
+    pub company: CompanyDto,
+    /// The caller's open deals with it.
+    pub ongoing: Vec<DealDto>,
+    /// The caller's won or lost deals with it.
+    pub past: Vec<DealDto>,
+}
+
+// ---- contacts -----------------------------------------------------------------------------
+
+/// A contact.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactDto {
+    /// Id.
+    pub id: Uuid,
+    /// Given name.
+    pub first_name: String,
+    /// Family name.
+    pub last_name: String,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Job title.
+    pub title: Option<String>,
+    /// Company id.
+    pub company_id: Option<Uuid>,
+    /// Company.
+    pub company: Option<CompanySummaryDto>,
+    /// Lead source.
+    pub lead_source: Option<String>,
+    /// Lead status.
+    pub lead_status: Option<String>,
+    /// Owner colleague.
+    pub contact_owner_id: Option<Uuid>,
+    /// Creator.
+    pub created_by: Uuid,
+    /// Avatar URL.
+    pub avatar_url: Option<String>,
+    /// LinkedIn URL.
+    pub linkedin_url: Option<String>,
+    /// Notes.
+    pub notes: Option<String>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last edit.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<d::ContactWithCompany> for ContactDto {
+    fn from(c: d::ContactWithCompany) -> Self {
+        let company = c.company.as_ref().map(CompanySummaryDto::from);
+        let c = c.contact;
+        Self {
+            id: c.id,
+            first_name: c.first_name,
+            last_name: c.last_name,
+            email: c.email,
+            phone: c.phone,
+            title: c.title,
+            company_id: c.company_id,
+            company,
+            lead_source: c.lead_source.map(|s| s.as_str().to_owned()),
+            lead_status: c.lead_status.map(|s| s.as_str().to_owned()),
+            contact_owner_id: c.contact_owner_id,
+            created_by: c.created_by,
+            avatar_url: c.avatar_url,
+            linkedin_url: c.linkedin_url,
+            notes: c.notes,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// A contact with its deals (and the pipeline, for the steppers).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactDetailDto {
+    /// The contact.
+    #[serde(flatten)]
+    pub contact: ContactDto,
+    /// Its deals.
+    pub deals: Vec<DealDto>,
+    /// The caller's pipeline.
+    pub stages: Vec<StageDto>,
+}
+
+/// A new contact.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactRequest {
+    /// Given name.
+    pub first_name: String,
+    /// Family name.
+    pub last_name: String,
+    /// E-mail (unique among your contacts).
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Job title.
+    pub title: Option<String>,
+    /// An existing company.
+    pub company_id: Option<Uuid>,
+    /// A company to get or create.
+    pub company: Option<CompanyRequest>,
+    /// Lead source.
+    pub lead_source: Option<String>,
+    /// Lead status.
+    pub lead_status: Option<String>,
+    /// Owner colleague (default: you).
+    pub contact_owner_id: Option<Uuid>,
+    /// Avatar URL.
+    pub avatar_url: Option<String>,
+    /// LinkedIn URL.
+    pub linkedin_url: Option<String>,
+    /// Notes.
+    pub notes: Option<String>,
+}
+
+/// A partial edit of a contact.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactPatchRequest {
+    /// Given name.
+    pub first_name: Option<String>,
+    /// Family name.
+    pub last_name: Option<String>,
+    /// E-mail (`null` clears).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    /// Phone.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    /// Job title.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub title: Option<Option<String>>,
+    /// Company.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub company_id: Option<Option<Uuid>>,
+    /// Lead source.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub lead_source: Option<Option<String>>,
+    /// Lead status.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub lead_status: Option<Option<String>>,
+    /// Owner colleague.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub contact_owner_id: Option<Option<Uuid>>,
+    /// Avatar URL.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub avatar_url: Option<Option<String>>,
+    /// LinkedIn URL.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub linkedin_url: Option<Option<String>>,
+    /// Notes.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub notes: Option<Option<String>>,
+}
+
+// ---- stages -------------------------------------------------------------------------------
+
+/// A pipeline stage.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StageDto {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// 0-based position.
+    pub position: u32,
+    /// `open`, `won` or `lost`.
+    pub kind: String,
+    /// Default win probability in percent.
+    pub probability: u8,
+}
+
+impl From<&d::PipelineStage> for StageDto {
+    fn from(s: &d::PipelineStage) -> Self {
+        Self {
+            id: s.id,
+            name: s.name.clone(),
+            position: s.position,
+            kind: s.kind.as_str().to_owned(),
+            probability: s.probability.get(),
+        }
+    }
+}
+
+/// A new stage.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StageRequest {
+    /// Name (unique in your pipeline).
+    pub name: String,
+    /// Position (default: before the first won/lost stage).
+    pub position: Option<u32>,
+    /// `open` (default), `won` or `lost`.
+    pub kind: Option<String>,
+    /// Default probability, 0..=100.
+    pub probability: Option<i64>,
+}
+
+/// A partial edit of a stage.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StagePatchRequest {
+    /// New name.
+    pub name: Option<String>,
+    /// New position.
+    pub position: Option<u32>,
+    /// New default probability.
+    pub probability: Option<i64>,
+}
+
+/// Query of a stage deletion.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StageDeleteParams {
+    /// Name of the stage that receives the deleted stage's deals.
+    pub move_to: Option<String>,
+}
+
+// ---- deals --------------------------------------------------------------------------------
+
+/// What a deal card shows of its contact.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactSummaryDto {
+    /// Id.
+    pub id: Uuid,
+    /// Given name.
+    pub first_name: String,
+    /// Family name.
+    pub last_name: String,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+}
+
+/// A deal.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DealDto {
+    /// Id.
+    pub id: Uuid,
+    /// Title.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Budget, a decimal string such as `"12500.00"`.
+    pub amount: Option<String>,
+    /// Stage name.
+    pub stage: String,
+    /// Stage id.
+    pub stage_id: Uuid,
+    /// Stage kind.
+    pub stage_kind: String,
+    /// Position in the column.
+    pub stage_order: u32,
+    /// `low`, `medium`, `high`, `urgent`.
+    pub priority: String,
+    /// 0..=100.
+    pub progress: u8,
+    /// Closing date.
+    pub close_date: Option<NaiveDate>,
+    /// Created.
+    pub create_date: DateTime<Utc>,
+    /// Last change.
+    pub last_update: DateTime<Utc>,
+    /// Owner.
+    pub owner_id: Option<Uuid>,
+    /// Company.
+    pub company: Option<CompanySummaryDto>,
+    /// Contact.
+    pub contact: Option<ContactSummaryDto>,
+    /// Collaborators.
+    pub collaborators: Vec<UserSummaryDto>,
+}
+
+impl From<&d::Deal> for DealDto {
+    fn from(deal: &d::Deal) -> Self {
+        Self {
+            id: deal.id,
+            name: deal.name.clone(),
+            description: deal.description.clone(),
+            amount: deal.amount.map(|m| m.to_string()),
+            stage: deal.stage.clone(),
+            stage_id: deal.stage_id,
+            stage_kind: deal.stage_kind.as_str().to_owned(),
+            stage_order: deal.stage_order,
+            priority: deal.priority.as_str().to_owned(),
+            progress: deal.progress.get(),
+            close_date: deal.close_date,
+            create_date: deal.create_date,
+            last_update: deal.last_update,
+            owner_id: deal.owner_id,
+            company: deal.company.as_ref().map(CompanySummaryDto::from),
+            contact: deal.contact.as_ref().map(|c| ContactSummaryDto {
+                id: c.id,
+                first_name: c.first_name.clone(),
+                last_name: c.last_name.clone(),
+                email: c.email.clone(),
+                phone: c.phone.clone(),
+            }),
+            collaborators: deal
+                .collaborators
+                .iter()
+                .map(UserSummaryDto::from)
+                .collect(),
+        }
+    }
+}
+
+/// One column of the board.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BoardColumnDto {
+    /// Stage id.
+    pub id: Uuid,
+    /// Stage name.
+    pub name: String,
+    /// Position.
+    pub position: u32,
+    /// Kind.
+    pub kind: String,
+    /// Default probability.
+    pub probability: u8,
+    /// Deals in the whole column (matching the filters).
+    pub count: u64,
+    /// Sum of their amounts.
+    pub total_amount: String,
+    /// The first cards.
+    pub deals: Vec<DealDto>,
+    /// Cursor of the next cards of this column.
+    pub next_cursor: Option<String>,
+}
+
+impl From<&d::BoardColumn> for BoardColumnDto {
+    fn from(c: &d::BoardColumn) -> Self {
+        Self {
+            id: c.stage.id,
+            name: c.stage.name.clone(),
+            position: c.stage.position,
+            kind: c.stage.kind.as_str().to_owned(),
+            probability: c.stage.probability.get(),
+            count: c.count,
+            total_amount: d::Money::format_cents_sum(c.total_amount_cents),
+            deals: c.deals.iter().map(DealDto::from).collect(),
+            next_cursor: c.next_cursor.clone(),
+        }
+    }
+}
+
+/// The board.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BoardDto {
+    /// Columns in pipeline order.
+    pub stages: Vec<BoardColumnDto>,
+}
+
+/// Query of the board.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BoardParams {
+    /// Cards per column (default 100, at most 500).
+    pub per_stage: Option<u32>,
+    /// With `cursor`: page through this one column (stage name).
+    pub stage: Option<String>,
+    /// Cursor of a column (with `stage`).
+    pub cursor: Option<String>,
+    /// Page size of a column (with `stage`).
+    pub limit: Option<u32>,
+    /// Search in deal, company and contact names.
+    pub q: Option<String>,
+    /// Only this priority.
+    pub priority: Option<String>,
+    /// Only this owner.
+    pub owner_id: Option<Uuid>,
+}
+
+/// A new deal.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DealRequest {
+    /// Title.
+    pub name: String,
+    /// Stage name (or `stage_id`).
+    pub stage: Option<String>,
+    /// Stage id (or `stage`).
+    pub stage_id: Option<Uuid>,
+    /// Budget, decimal string or number.
+    #[schema(value_type = Option<String>)]
+    pub amount: Option<d::Money>,
+    /// Description.
+    pub description: Option<String>,
+    /// Company.
+    pub company_id: Option<Uuid>,
+    /// Contact (one of yours).
+    pub contact_id: Option<Uuid>,
+    /// Priority.
+    pub priority: Option<String>,
+    /// Progress, 0..=100.
+    pub progress: Option<i64>,
+    /// Closing date.
+    pub close_date: Option<NaiveDate>,
+    /// Owner (default: you).
+    pub owner_id: Option<Uuid>,
+    /// Collaborators.
+    #[serde(default)]
+    pub collaborator_ids: Vec<Uuid>,
+}
+
+/// A partial edit and/or move of a deal.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DealPatchRequest {
+    /// Title.
+    pub name: Option<String>,
+    /// Description.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    /// Budget.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub amount: Option<Option<d::Money>>,
+    /// Priority.
+    pub priority: Option<String>,
+    /// Progress.
+    pub progress: Option<i64>,
+    /// Closing date.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub close_date: Option<Option<NaiveDate>>,
+    /// Owner.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub owner_id: Option<Option<Uuid>>,
+    /// Contact.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub contact_id: Option<Option<Uuid>>,
+    /// Company.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub company_id: Option<Option<Uuid>>,
+    /// Move to this stage (name).
+    pub stage: Option<String>,
+    /// Move to this stage (id).
+    pub stage_id: Option<Uuid>,
+    /// Land at this position.
+    pub stage_order: Option<u32>,
+}
+
+/// A collaborator to add.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CollaboratorRequest {
+    /// The colleague.
+    pub user_id: Uuid,
+}
+
+/// One entry of a deal's stage history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StageChangeDto {
+    /// Id.
+    pub id: Uuid,
+    /// Previous stage name.
+    pub from_stage: Option<String>,
+    /// New stage name.
+    pub to_stage: String,
+    /// Previous stage id.
+    pub from_stage_id: Option<Uuid>,
+    /// New stage id.
+    pub to_stage_id: Uuid,
+    /// Who.
+    pub changed_by: Option<Uuid>,
+    /// When.
+    pub changed_at: DateTime<Utc>,
+}
+
+impl From<&d::StageChange> for StageChangeDto {
+    fn from(c: &d::StageChange) -> Self {
+        Self {
+            id: c.id,
+            from_stage: c.from_stage.clone(),
+            to_stage: c.to_stage.clone(),
+            from_stage_id: c.from_stage_id,
+            to_stage_id: c.to_stage_id,
+            changed_by: c.changed_by,
+            changed_at: c.changed_at,
+        }
+    }
+}
+
+/// A company with the caller's other deals with it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DealCompanyDto {
+    /// The company.
+    #[serde(flatten)]
+    pub company: CompanyDto,
+    /// The caller's other deals with it.
+    pub deals: Vec<DealDto>,
+}
+
+/// A deal with everything the deal page shows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DealDetailDto {
+    /// The deal (with `company` replaced by the detailed company).
+    #[serde(flatten)]
+    pub deal: DealDto,
+    /// The company with the caller's other deals.
+    pub company_detail: Option<DealCompanyDto>,
+    /// The stage history, oldest first.
+    pub stage_history: Vec<StageChangeDto>,
+    /// First page of activities, newest first.
+    pub activities: Vec<ActivityDto>,
+    /// The pipeline, for the stepper.
+    pub stages: Vec<StageDto>,
+}
+
+// ---- activities ---------------------------------------------------------------------------
+
+/// An activity.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActivityDto {
+    /// Id.
+    pub id: Uuid,
+    /// `call`, `email`, `meeting`, `note`, `task` or `stage_change`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Contact.
+    pub contact_id: Option<Uuid>,
+    /// Deal.
+    pub deal_id: Option<Uuid>,
+    /// Subject.
+    pub subject: Option<String>,
+    /// Body.
+    pub description: Option<String>,
+    /// Type-specific metadata.
+    #[schema(value_type = Object)]
+    pub metadata: Value,
+    /// Author.
+    pub created_by: Uuid,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last edit.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&d::Activity> for ActivityDto {
+    fn from(a: &d::Activity) -> Self {
+        Self {
+            id: a.id,
+            kind: a.metadata.kind().as_str().to_owned(),
+            contact_id: a.contact_id,
+            deal_id: a.deal_id,
+            subject: a.subject.clone(),
+            description: a.description.clone(),
+            metadata: a.metadata.to_json(),
+            created_by: a.created_by,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
+/// A new activity.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityRequest {
+    /// `call`, `email`, `meeting`, `note` or `task`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Contact (one of yours).
+    pub contact_id: Option<Uuid>,
+    /// Deal (one of yours).
+    pub deal_id: Option<Uuid>,
+    /// Subject.
+    pub subject: Option<String>,
+    /// Body.
+    pub description: Option<String>,
+    /// Type-specific metadata.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub metadata: Value,
+}
+
+/// A partial edit of an activity.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityPatchRequest {
+    /// Subject.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub subject: Option<Option<String>>,
+    /// Body.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    /// Replacement metadata.
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Value>,
+}
+
+/// Query of the activity list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ActivityParams {
+    /// Only this contact's.
+    pub contact_id: Option<Uuid>,
+    /// Only this deal's.
+    pub deal_id: Option<Uuid>,
+    /// Only this type.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub kind: Option<String>,
+    /// Search in subject and description.
+    pub q: Option<String>,
+    /// Rows per page.
+    pub limit: Option<u32>,
+    /// Cursor.
+    pub cursor: Option<String>,
+}
+
+// ---- marketing spend ----------------------------------------------------------------------
+
+/// A day of spend.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SpendDto {
+    /// Id.
+    pub id: Uuid,
+    /// Day.
+    pub spent_on: NaiveDate,
+    /// Channel.
+    pub lead_source: String,
+    /// Allotted.
+    pub allotted: String,
+    /// Used.
+    pub used: String,
+}
+
+impl From<&d::MarketingSpend> for SpendDto {
+    fn from(s: &d::MarketingSpend) -> Self {
+        Self {
+            id: s.id,
+            spent_on: s.spent_on,
+            lead_source: s.lead_source.as_str().to_owned(),
+            allotted: s.allotted.to_string(),
+            used: s.used.to_string(),
+        }
+    }
+}
+
+/// A day of spend to upsert.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpendRequest {
+    /// Day.
+    pub spent_on: NaiveDate,
+    /// Channel.
+    pub lead_source: String,
+    /// Allotted.
+    #[schema(value_type = String)]
+    pub allotted: d::Money,
+    /// Used.
+    #[schema(value_type = String)]
+    pub used: d::Money,
+}
+
+/// Query of the spend list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RangeParams {
+    /// First day (inclusive), default 30 days ago.
+    pub from: Option<NaiveDate>,
+    /// Last day (exclusive), default tomorrow.
+    pub to: Option<NaiveDate>,
+}

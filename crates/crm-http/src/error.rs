@@ -1,0 +1,229 @@
+//! The wire form of every failure: `{"error": {"code", "message", "details"}}` with the
+//! status of `spec/api.md`. A 5xx never carries internals; its cause is logged once, here.
+
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use crm_domain::DomainError;
+use serde::Serialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+/// Result alias of handlers.
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+/// The error body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// Code, message and details of an error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Machine-readable code, e.g. `validation_failed`.
+    pub code: String,
+    /// Human text.
+    pub message: String,
+    /// Extra data: `{"fields": {"progress": ["must be between 0 and 100"]}}` on 422.
+    #[schema(value_type = Object)]
+    pub details: Value,
+}
+
+/// An error answered to a client.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    details: Value,
+    retry_after: Option<u64>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            details: json!({}),
+            retry_after: None,
+        }
+    }
+
+    /// 400 `bad_request`.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    /// 401 `unauthorized`.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    /// 404 `not_found`.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    /// 413 `payload_too_large`.
+    pub fn payload_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the request body is larger than 1 MiB",
+        )
+    }
+
+    /// 422 `validation_failed` on one field.
+    pub fn invalid(field: &str, message: &str) -> Self {
+        let mut err = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "the request is not valid",
+        );
+        err.details = json!({ "fields": { field: [message] } });
+        err
+    }
+
+    /// 429 `rate_limited` with `Retry-After`.
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        let mut err = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many failed attempts; try again later",
+        );
+        err.retry_after = Some(retry_after_secs.max(1));
+        err
+    }
+
+    /// 500 `internal`; `cause` is logged, never sent.
+    pub fn internal(cause: &dyn fmt::Display) -> Self {
+        tracing::error!(error = %cause, "request failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong on our side",
+        )
+    }
+
+    /// 503 `unavailable`.
+    pub fn unavailable(cause: &dyn fmt::Display) -> Self {
+        tracing::warn!(error = %cause, "database unavailable");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the service is temporarily unavailable",
+        )
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        if let Some(seconds) = self.retry_after
+            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+        {
+            response.insert_header((header::RETRY_AFTER, value));
+        }
+        response.json(ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message.clone(),
+                details: self.details.clone(),
+            },
+        })
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(err: DomainError) -> Self {
+        match err {
+            DomainError::Validation(fields) => {
+                let mut api = Self::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    "the request is not valid",
+                );
+                api.details = json!({ "fields": fields });
+                api
+            }
+            DomainError::NotFound { entity } => Self::not_found(format!("{entity} not found")),
+            DomainError::Conflict {
+                constraint,
+                message,
+            } => {
+                let mut api = Self::new(StatusCode::CONFLICT, "conflict", message);
+                api.details = json!({ "constraint": constraint });
+                api
+            }
+            DomainError::Forbidden(message) => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+            }
+            DomainError::Unexpected(cause) if is_unavailable(&cause) => Self::unavailable(&cause),
+            DomainError::Unexpected(cause) => Self::internal(&cause),
+        }
+    }
+}
+
+/// Pool and connection failures mean the database is away, not that the request is wrong.
+fn is_unavailable(cause: &str) -> bool {
+    cause.contains("Failed to acquire connection")
+        || cause.contains("Connection Error")
+        || cause.contains("connection refused")
+        || cause.contains("pool timed out")
+}
+
+/// Maps actix's JSON body errors: too large → 413, anything else (syntax, unknown field,
+/// wrong type) → 400 with serde's explanation.
+pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError;
+    let api = match &err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::payload_too_large()
+        }
+        JsonPayloadError::ContentType => {
+            ApiError::bad_request("the body must be JSON (Content-Type: application/json)")
+        }
+        JsonPayloadError::Deserialize(inner) => {
+            ApiError::bad_request(format!("invalid JSON body: {inner}"))
+        }
+        JsonPayloadError::Payload(actix_web::error::PayloadError::Overflow) => {
+            ApiError::payload_too_large()
+        }
+        other => ApiError::bad_request(format!("invalid JSON body: {other}")),
+    };
+    api.into()
+}
+
+/// Maps query-string errors to 400.
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &HttpRequest,
+) -> actix_web::Error {
+    ApiError::bad_request(format!("invalid query parameter: {err}")).into()
+}
+
+/// Maps path errors (e.g. a malformed id) to 400.
+pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::bad_request(format!("invalid path parameter: {err}")).into()
+}
