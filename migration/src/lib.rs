@@ -24,6 +24,7 @@ mod m20261126_000006_create_deal_stage_changes;
 mod m20261126_000007_create_deal_collaborators;
 mod m20261126_000008_create_activities;
 mod m20261126_000009_create_marketing_spend;
+mod m20261126_000010_row_level_security;
 
 use sea_orm_migration::{MigrationTrait, async_trait};
 
@@ -57,9 +58,15 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_create_deal_collaborators::Migration),
             Box::new(m20261126_000008_create_activities::Migration),
             Box::new(m20261126_000009_create_marketing_spend::Migration),
+            Box::new(m20261126_000010_row_level_security::Migration),
         ]
     }
 }
+
+pub use m20261126_000010_row_level_security::REQUEST_ROLE;
+
+/// Tenant tables (PostgreSQL row-level security applies to each) and their tenant column.
+pub const TENANT_TABLES: [(&str, &str); 7] = m20261126_000010_row_level_security::TENANT_TABLES;
 
 /// The migration framework, re-exported for callers that inspect migration status.
 pub use sea_orm_migration;

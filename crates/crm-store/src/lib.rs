@@ -9,6 +9,8 @@ pub mod entity;
 mod error;
 mod repo;
 mod scope;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::sync::Arc;
 use std::time::Duration;

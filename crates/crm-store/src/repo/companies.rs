@@ -92,7 +92,7 @@ pub(crate) async fn load_many<C: ConnectionTrait>(
 #[async_trait]
 impl CompanyRepository for Store {
     async fn get_or_create(&self, tenant: Tenant, company: NewCompany) -> Result<(Company, bool)> {
-        let txn = self.write_global().await?;
+        let txn = self.write(tenant).await?;
         let result = get_or_create_on(&txn, tenant, company.clone()).await;
         let (model, created) = match result {
             Ok(found) => found,
@@ -144,7 +144,8 @@ impl CompanyRepository for Store {
     }
 
     async fn update(&self, tenant: Tenant, id: Uuid, patch: CompanyPatch) -> Result<Company> {
-        let txn = self.write_global().await?;
+        // As the tenant: on PostgreSQL the policy also allows only the creator's update.
+        let txn = self.write(tenant).await?;
         let current = companies::Entity::find_by_id(id)
             .one(&txn)
             .await

@@ -249,25 +249,29 @@ async fn load_collaborators<C: ConnectionTrait>(
     let mut user_ids: Vec<Uuid> = rows.iter().map(|r| r.user_id).collect();
     user_ids.sort_unstable();
     user_ids.dedup();
-    let users: HashMap<Uuid, users::Model> = if user_ids.is_empty() {
+    // Only public columns: the request role may not read password hashes.
+    let users: HashMap<Uuid, (String, Option<String>)> = if user_ids.is_empty() {
         HashMap::new()
     } else {
         users::Entity::find()
+            .select_only()
+            .columns([users::Column::Id, users::Column::DisplayName, users::Column::AvatarUrl])
             .filter(users::Column::Id.is_in(user_ids))
+            .into_tuple::<(Uuid, String, Option<String>)>()
             .all(conn)
             .await
             .map_err(map_db_err)?
             .into_iter()
-            .map(|u| (u.id, u))
+            .map(|(id, name, avatar)| (id, (name, avatar)))
             .collect()
     };
     let mut by_deal: HashMap<Uuid, Vec<UserSummary>> = HashMap::new();
     for row in rows {
-        if let Some(user) = users.get(&row.user_id) {
+        if let Some((display_name, avatar_url)) = users.get(&row.user_id) {
             by_deal.entry(row.deal_id).or_default().push(UserSummary {
-                id: user.id,
-                display_name: user.display_name.clone(),
-                avatar_url: user.avatar_url.clone(),
+                id: row.user_id,
+                display_name: display_name.clone(),
+                avatar_url: avatar_url.clone(),
             });
         }
     }
