@@ -33,6 +33,16 @@ pub fn claims_json(tenant: Tenant) -> String {
 }
 
 impl Store {
+    /// Opens a read transaction for `tenant`: as the request role with the tenant's claims on
+    /// PostgreSQL. For callers that run their own SQL (analytics); it must still filter by
+    /// `user_id` itself, since SQLite has no row-level security.
+    ///
+    /// # Errors
+    /// `Unexpected` when the database fails.
+    pub async fn begin_read(&self, tenant: Tenant) -> Result<DatabaseTransaction, DomainError> {
+        self.read(tenant).await
+    }
+
     /// Opens a read transaction for `tenant`.
     pub(crate) async fn read(&self, tenant: Tenant) -> Result<DatabaseTransaction, DomainError> {
         let postgres = self.backend() == DatabaseBackend::Postgres;
