@@ -29,47 +29,47 @@ pub fn map_db_err(err: DbErr) -> DomainError {
     if let DbErr::RecordNotFound(_) = err {
         return DomainError::not_found("row");
     }
-    if let DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) = &err {
-        if let sea_orm::sqlx::Error::Database(db) = e.deref() {
-            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
-            let message = db.message().to_owned();
-            let constraint = db
-                .constraint()
-                .map(str::to_owned)
-                .unwrap_or_else(|| sqlite_constraint_name(&message));
-            match code.as_str() {
-                // unique / primary key
-                "23505" | "2067" | "1555" => {
-                    return DomainError::conflict(constraint, "already exists");
-                }
-                // foreign key
-                "23503" | "787" => {
-                    return DomainError::conflict(
-                        if constraint.is_empty() {
-                            "foreign_key".to_owned()
-                        } else {
-                            constraint
-                        },
-                        "refers to a row that does not exist or is not yours",
-                    );
-                }
-                // check / not null
-                "23514" | "275" | "23502" | "1299" => {
-                    return DomainError::conflict(
-                        if constraint.is_empty() {
-                            "check".to_owned()
-                        } else {
-                            constraint
-                        },
-                        "violates a rule of the data model",
-                    );
-                }
-                // invalid text (NUL bytes, bad encoding)
-                "22021" | "22P05" => {
-                    return DomainError::field("", "contains characters the database cannot store");
-                }
-                _ => {}
+    if let DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) = &err
+        && let sea_orm::sqlx::Error::Database(db) = e.deref()
+    {
+        let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+        let message = db.message().to_owned();
+        let constraint = db
+            .constraint()
+            .map(str::to_owned)
+            .unwrap_or_else(|| sqlite_constraint_name(&message));
+        match code.as_str() {
+            // unique / primary key
+            "23505" | "2067" | "1555" => {
+                return DomainError::conflict(constraint, "already exists");
             }
+            // foreign key
+            "23503" | "787" => {
+                return DomainError::conflict(
+                    if constraint.is_empty() {
+                        "foreign_key".to_owned()
+                    } else {
+                        constraint
+                    },
+                    "refers to a row that does not exist or is not yours",
+                );
+            }
+            // check / not null
+            "23514" | "275" | "23502" | "1299" => {
+                return DomainError::conflict(
+                    if constraint.is_empty() {
+                        "check".to_owned()
+                    } else {
+                        constraint
+                    },
+                    "violates a rule of the data model",
+                );
+            }
+            // invalid text (NUL bytes, bad encoding)
+            "22021" | "22P05" => {
+                return DomainError::field("", "contains characters the database cannot store");
+            }
+            _ => {}
         }
     }
     DomainError::Unexpected(err.to_string())
