@@ -61,7 +61,10 @@ impl Store {
 
     /// Opens a write transaction outside any tenant, as the tables' owner (users).
     pub(crate) async fn write_global(&self) -> Result<DatabaseTransaction, DomainError> {
-        self.db.begin_with_options(immediate()).await.map_err(map_db_err)
+        self.db
+            .begin_with_options(immediate())
+            .await
+            .map_err(map_db_err)
     }
 
     async fn scoped(
@@ -69,7 +72,11 @@ impl Store {
         tenant: Tenant,
         options: TransactionOptions,
     ) -> Result<DatabaseTransaction, DomainError> {
-        let txn = self.db.begin_with_options(options).await.map_err(map_db_err)?;
+        let txn = self
+            .db
+            .begin_with_options(options)
+            .await
+            .map_err(map_db_err)?;
         if self.backend() == DatabaseBackend::Postgres {
             txn.query_one_raw(Statement::from_sql_and_values(
                 DatabaseBackend::Postgres,

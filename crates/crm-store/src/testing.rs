@@ -28,7 +28,9 @@ use std::path::PathBuf;
 
 use crate::{Store, StoreConfig};
 use migration::sea_orm_migration::MigratorTrait;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
+};
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
@@ -257,7 +259,11 @@ async fn run_sql(db: &DatabaseConnection, sql: &str) -> Result<(), String> {
 }
 
 async fn drop_database(db: &DatabaseConnection, name: &str) -> Result<(), String> {
-    run_sql(db, &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await
+    run_sql(
+        db,
+        &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+    )
+    .await
 }
 
 async fn database_exists(db: &DatabaseConnection, name: &str) -> Result<bool, String> {

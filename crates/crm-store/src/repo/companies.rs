@@ -8,6 +8,7 @@ use crm_domain::{
     Company, CompanyPatch, CompanySummary, DomainError, NewCompany, Page, PageRequest, Result,
     Tenant,
 };
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, QuerySelect,
@@ -41,25 +42,29 @@ pub(crate) fn to_summary(model: &companies::Model) -> CompanySummary {
 }
 
 /// Finds a company by case-insensitive name or inserts it, on `conn` (a transaction).
+///
+/// The insert is `ON CONFLICT (name_key) DO NOTHING`: when another transaction adds the same
+/// name at the same time, PostgreSQL waits for it and this one then reads its row, instead of
+/// failing the whole caller (e.g. a contact being created with that company) on the unique key.
 pub(crate) async fn get_or_create_on<C: ConnectionTrait>(
     conn: &C,
     tenant: Tenant,
     company: NewCompany,
 ) -> Result<(companies::Model, bool)> {
     let key = name_key(&company.name);
-    let existing = companies::Entity::find()
-        .filter(companies::Column::NameKey.eq(key.clone()))
-        .one(conn)
-        .await
-        .map_err(map_db_err)?;
-    if let Some(existing) = existing {
+    let find = || {
+        companies::Entity::find()
+            .filter(companies::Column::NameKey.eq(key.clone()))
+            .one(conn)
+    };
+    if let Some(existing) = find().await.map_err(map_db_err)? {
         return Ok((existing, false));
     }
     let now = Utc::now();
     let model = companies::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(company.name),
-        name_key: Set(key),
+        name_key: Set(key.clone()),
         logo_url: Set(company.logo_url),
         industry: Set(company.industry),
         website: Set(company.website),
@@ -68,10 +73,19 @@ pub(crate) async fn get_or_create_on<C: ConnectionTrait>(
         updated_at: Set(now),
     };
     let inserted = companies::Entity::insert(model)
-        .exec_with_returning(conn)
+        .on_conflict(
+            OnConflict::column(companies::Column::NameKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
         .await
         .map_err(map_db_err)?;
-    Ok((inserted, true))
+    let found = find()
+        .await
+        .map_err(map_db_err)?
+        .ok_or_else(|| DomainError::Unexpected(format!("company {key:?} vanished")))?;
+    Ok((found, inserted == 1))
 }
 
 /// Loads companies by id.

@@ -255,7 +255,11 @@ async fn load_collaborators<C: ConnectionTrait>(
     } else {
         users::Entity::find()
             .select_only()
-            .columns([users::Column::Id, users::Column::DisplayName, users::Column::AvatarUrl])
+            .columns([
+                users::Column::Id,
+                users::Column::DisplayName,
+                users::Column::AvatarUrl,
+            ])
             .filter(users::Column::Id.is_in(user_ids))
             .into_tuple::<(Uuid, String, Option<String>)>()
             .all(conn)

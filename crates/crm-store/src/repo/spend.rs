@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
 use crm_domain::repo::SpendRepository;
 use crm_domain::{DomainError, MarketingSpend, Money, NewMarketingSpend, Result, Tenant};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
 };
@@ -36,40 +37,49 @@ impl SpendRepository for Store {
         spend: NewMarketingSpend,
     ) -> Result<(MarketingSpend, bool)> {
         let txn = self.write(tenant).await?;
-        let existing = marketing_spend::Entity::find()
+        // Insert unless the day and source already have a row, then update that row. `ON
+        // CONFLICT DO NOTHING` also covers a concurrent upsert that inserts first: PostgreSQL
+        // waits for it, and this call updates its row instead of failing on the unique key.
+        let model = marketing_spend::ActiveModel {
+            user_id: Set(tenant.user_id),
+            id: Set(Uuid::now_v7()),
+            spent_on: Set(spend.spent_on),
+            lead_source: Set(spend.lead_source.as_str().to_owned()),
+            allotted_cents: Set(spend.allotted.cents()),
+            used_cents: Set(spend.used.cents()),
+            created_at: Set(Utc::now()),
+        };
+        let conflict = OnConflict::columns([
+            marketing_spend::Column::UserId,
+            marketing_spend::Column::SpentOn,
+            marketing_spend::Column::LeadSource,
+        ])
+        .do_nothing()
+        .to_owned();
+        let created = marketing_spend::Entity::insert(model)
+            .on_conflict(conflict)
+            .exec_without_returning(&txn)
+            .await
+            .map_err(map_db_err)?
+            == 1;
+        let row = marketing_spend::Entity::find()
             .filter(marketing_spend::Column::UserId.eq(tenant.user_id))
             .filter(marketing_spend::Column::SpentOn.eq(spend.spent_on))
             .filter(marketing_spend::Column::LeadSource.eq(spend.lead_source.as_str()))
             .one(&txn)
             .await
-            .map_err(map_db_err)?;
-        let (model, created) = match existing {
-            Some(row) => {
-                let mut model = row.into_active_model();
-                model.allotted_cents = Set(spend.allotted.cents());
-                model.used_cents = Set(spend.used.cents());
-                let updated = marketing_spend::Entity::update(model)
-                    .exec(&txn)
-                    .await
-                    .map_err(map_db_err)?;
-                (updated, false)
-            }
-            None => {
-                let model = marketing_spend::ActiveModel {
-                    user_id: Set(tenant.user_id),
-                    id: Set(Uuid::now_v7()),
-                    spent_on: Set(spend.spent_on),
-                    lead_source: Set(spend.lead_source.as_str().to_owned()),
-                    allotted_cents: Set(spend.allotted.cents()),
-                    used_cents: Set(spend.used.cents()),
-                    created_at: Set(Utc::now()),
-                };
-                let inserted = marketing_spend::Entity::insert(model)
-                    .exec_with_returning(&txn)
-                    .await
-                    .map_err(map_db_err)?;
-                (inserted, true)
-            }
+            .map_err(map_db_err)?
+            .ok_or_else(|| DomainError::Unexpected("upserted spend row vanished".into()))?;
+        let model = if created {
+            row
+        } else {
+            let mut model = row.into_active_model();
+            model.allotted_cents = Set(spend.allotted.cents());
+            model.used_cents = Set(spend.used.cents());
+            marketing_spend::Entity::update(model)
+                .exec(&txn)
+                .await
+                .map_err(map_db_err)?
         };
         txn.commit().await.map_err(map_db_err)?;
         Ok((to_spend(model)?, created))
