@@ -25,6 +25,7 @@ mod m20261126_000007_create_deal_collaborators;
 mod m20261126_000008_create_activities;
 mod m20261126_000009_create_marketing_spend;
 mod m20261126_000010_row_level_security;
+mod m20261126_000011_analytics_indexes;
 
 use sea_orm_migration::{MigrationTrait, async_trait};
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_create_activities::Migration),
             Box::new(m20261126_000009_create_marketing_spend::Migration),
             Box::new(m20261126_000010_row_level_security::Migration),
+            Box::new(m20261126_000011_analytics_indexes::Migration),
         ]
     }
 }

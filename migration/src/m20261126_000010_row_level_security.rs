@@ -112,7 +112,9 @@ fn teardown_sql() -> String {
     let mut sql = String::new();
     for (table, _) in TENANT_TABLES.iter().chain([("companies", "")].iter()) {
         for command in ["select", "insert", "update", "delete", "owner"] {
-            sql.push_str(&format!("DROP POLICY IF EXISTS {table}_{command} ON {table};\n"));
+            sql.push_str(&format!(
+                "DROP POLICY IF EXISTS {table}_{command} ON {table};\n"
+            ));
         }
         sql.push_str(&format!(
             "ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY;\nALTER TABLE {table} DISABLE ROW LEVEL SECURITY;\nREVOKE ALL ON {table} FROM crm_authenticated;\n"
@@ -141,7 +143,8 @@ impl MigrationTrait for Migration {
         let db = manager.get_connection();
         db.execute_unprepared(SETUP).await?;
         for (table, column) in TENANT_TABLES {
-            db.execute_unprepared(&tenant_table_sql(table, column)).await?;
+            db.execute_unprepared(&tenant_table_sql(table, column))
+                .await?;
         }
         db.execute_unprepared(COMPANIES).await?;
         Ok(())
@@ -151,7 +154,10 @@ impl MigrationTrait for Migration {
         if manager.get_database_backend() != DbBackend::Postgres {
             return Ok(());
         }
-        manager.get_connection().execute_unprepared(&teardown_sql()).await?;
+        manager
+            .get_connection()
+            .execute_unprepared(&teardown_sql())
+            .await?;
         Ok(())
     }
 }

@@ -101,7 +101,7 @@ pub fn issue_token(config: &AuthConfig, user: &User) -> Result<String, ApiError>
 }
 
 /// Verifies a token: HS256 only (so `alg: none` and other algorithms fail), signature,
-/// expiry and audience.
+/// expiry, `nbf` when present, and audience.
 ///
 /// # Errors
 /// 401 for any invalid token.
@@ -109,6 +109,7 @@ pub fn verify_token(config: &AuthConfig, token: &str) -> Result<Claims, ApiError
     let mut validation = Validation::new(Algorithm::HS256);
     validation.set_audience(&[AUDIENCE]);
     validation.set_required_spec_claims(&["exp", "sub", "aud"]);
+    validation.validate_nbf = true;
     validation.leeway = 30;
     jsonwebtoken::decode::<Claims>(
         token,

@@ -16,6 +16,15 @@ pub fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// Reads a field that may be absent (`None`) or a value, but never `null`: a partial edit
+/// cannot clear a required field, and saying `null` for one is a malformed body (400) rather
+/// than a silent no-op.
+pub fn non_null<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
 // ---- shared -------------------------------------------------------------------------------
 
 /// A user as a picker or card shows them.
@@ -71,6 +80,31 @@ impl<T: ToSchema> PageDto<T> {
         Self {
             data: page.data.into_iter().map(f).collect(),
             next_cursor: page.next_cursor,
+        }
+    }
+}
+
+/// A money amount as sent: a decimal string such as `"12500.00"` (preferred) or a JSON number.
+/// The handler checks it, so a negative or too precise amount is a 422 on its field, not a 400
+/// for the whole body.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum AmountInput {
+    /// `"12500.00"`.
+    Text(String),
+    /// `12500.5`.
+    Number(serde_json::Number),
+}
+
+impl AmountInput {
+    /// The amount as money.
+    ///
+    /// # Errors
+    /// Validation errors (under an empty field name) when it is not a valid amount.
+    pub fn parse(&self) -> d::Result<d::Money> {
+        match self {
+            Self::Text(text) => text.parse(),
+            Self::Number(number) => number.to_string().parse(),
         }
     }
 }
@@ -250,6 +284,8 @@ impl CompanyRequest {
 #[serde(deny_unknown_fields)]
 pub struct CompanyPatchRequest {
     /// Name.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String)]
     pub name: Option<String>,
     /// Logo URL (`null` clears).
     #[serde(default, deserialize_with = "double_option")]
@@ -393,8 +429,12 @@ pub struct ContactRequest {
 #[serde(deny_unknown_fields)]
 pub struct ContactPatchRequest {
     /// Given name.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String)]
     pub first_name: Option<String>,
     /// Family name.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String)]
     pub last_name: Option<String>,
     /// E-mail (`null` clears).
     #[serde(default, deserialize_with = "double_option")]
@@ -486,10 +526,16 @@ pub struct StageRequest {
 #[serde(deny_unknown_fields)]
 pub struct StagePatchRequest {
     /// New name.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String)]
     pub name: Option<String>,
     /// New position.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = u32)]
     pub position: Option<u32>,
     /// New default probability.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = i64)]
     pub probability: Option<i64>,
 }
 
@@ -669,7 +715,7 @@ pub struct DealRequest {
     pub stage_id: Option<Uuid>,
     /// Budget, decimal string or number.
     #[schema(value_type = Option<String>)]
-    pub amount: Option<d::Money>,
+    pub amount: Option<AmountInput>,
     /// Description.
     pub description: Option<String>,
     /// Company.
@@ -694,6 +740,8 @@ pub struct DealRequest {
 #[serde(deny_unknown_fields)]
 pub struct DealPatchRequest {
     /// Title.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String)]
     pub name: Option<String>,
     /// Description.
     #[serde(default, deserialize_with = "double_option")]
@@ -702,10 +750,14 @@ pub struct DealPatchRequest {
     /// Budget.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
-    pub amount: Option<Option<d::Money>>,
+    pub amount: Option<Option<AmountInput>>,
     /// Priority.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String)]
     pub priority: Option<String>,
     /// Progress.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = i64)]
     pub progress: Option<i64>,
     /// Closing date.
     #[serde(default, deserialize_with = "double_option")]
@@ -724,10 +776,16 @@ pub struct DealPatchRequest {
     #[schema(value_type = Option<Uuid>)]
     pub company_id: Option<Option<Uuid>>,
     /// Move to this stage (name).
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = String)]
     pub stage: Option<String>,
     /// Move to this stage (id).
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = Uuid)]
     pub stage_id: Option<Uuid>,
     /// Land at this position.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(value_type = u32)]
     pub stage_order: Option<u32>,
 }
 
@@ -941,10 +999,10 @@ pub struct SpendRequest {
     pub lead_source: String,
     /// Allotted.
     #[schema(value_type = String)]
-    pub allotted: d::Money,
+    pub allotted: AmountInput,
     /// Used.
     #[schema(value_type = String)]
-    pub used: d::Money,
+    pub used: AmountInput,
 }
 
 /// Query of the spend list.

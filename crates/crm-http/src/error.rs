@@ -59,6 +59,20 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
 
+    /// 400 `bad_request` for a query parameter that does not parse (an unknown filter value, a
+    /// cursor this server did not make, an unknown sort); a validation error keeps its
+    /// `details.fields`, so the client still learns which parameter was wrong.
+    pub fn bad_query(err: DomainError) -> Self {
+        match err {
+            DomainError::Validation(fields) => {
+                let mut api = Self::bad_request("invalid query parameter");
+                api.details = json!({ "fields": fields });
+                api
+            }
+            other => other.into(),
+        }
+    }
+
     /// 401 `unauthorized`.
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
@@ -226,4 +240,10 @@ pub fn query_error(
 /// Maps path errors (e.g. a malformed id) to 400.
 pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
     ApiError::bad_request(format!("invalid path parameter: {err}")).into()
+}
+
+/// The default service: a request no route matches gets the JSON 404 of every other error
+/// (its message names the route, so a client can tell it from a missing row).
+pub async fn no_route(req: HttpRequest) -> HttpResponse {
+    ApiError::not_found(format!("no route for {} {}", req.method(), req.path())).error_response()
 }

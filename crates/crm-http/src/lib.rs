@@ -11,12 +11,15 @@ pub mod openapi;
 
 use std::net::TcpListener;
 
-use actix_web::dev::Server;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpServer, web};
 use crm_domain::Services;
 use crm_store::Store;
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use auth::{AuthConfig, LoginLimiter};
@@ -57,9 +60,9 @@ impl AppState {
     }
 }
 
-/// Registers every route of the application, with the body limits and the JSON error
-/// mapping of malformed input.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Sets the extractor limits and the JSON error mapping of malformed input: bodies over
+/// [`BODY_LIMIT`] are 413, malformed JSON, query strings and path segments are 400.
+pub fn configure_extractors(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
         web::JsonConfig::default()
             .limit(BODY_LIMIT)
@@ -68,12 +71,41 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .app_data(web::PayloadConfig::new(BODY_LIMIT))
     .app_data(web::QueryConfig::default().error_handler(error::query_error))
     .app_data(web::PathConfig::default().error_handler(error::path_error));
+}
+
+/// Registers every documented route. Each one goes through `utoipa-actix-web`, which adds its
+/// `#[utoipa::path]` operation to the OpenAPI document under the scope's prefix, so the
+/// document lists exactly the routes the application serves.
+pub fn routes(cfg: &mut ServiceConfig<'_>) {
     health::configure(cfg);
     api::configure(cfg);
-    cfg.service(web::redirect("/api/docs", "/api/docs/"))
-        .service(
-            SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi::ApiDoc::openapi()),
-        );
+}
+
+/// The whole application on `state`: extractor settings, the documented routes, the OpenAPI
+/// document collected from them (`/api/openapi.json`), the docs page (`/api/docs/`), and a
+/// JSON 404 for everything else. [`Application::build`] serves it; tests may call it too.
+pub fn app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, document) = App::new()
+        .wrap(TracingLogger::default())
+        .app_data(state)
+        .configure(configure_extractors)
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts();
+    app.service(web::redirect("/api/docs", "/api/docs/"))
+        .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", document))
+        .default_service(web::to(error::no_route))
 }
 
 /// A bound, not yet running HTTP server.
@@ -91,14 +123,9 @@ impl Application {
         let listener = TcpListener::bind(address)?;
         let port = listener.local_addr()?.port();
         let data = web::Data::new(state);
-        let server = HttpServer::new(move || {
-            App::new()
-                .wrap(TracingLogger::default())
-                .app_data(data.clone())
-                .configure(configure)
-        })
-        .listen(listener)?
-        .run();
+        let server = HttpServer::new(move || app(data.clone()))
+            .listen(listener)?
+            .run();
         Ok(Self { port, server })
     }
 

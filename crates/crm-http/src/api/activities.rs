@@ -2,17 +2,18 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use crm_domain::page::{DEFAULT_LIMIT, MAX_LIMIT};
-use crm_domain::{ActivityInput, ActivityQuery, PageRequest};
+use crm_domain::{ActivityInput, ActivityQuery};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::parse_opt;
+use super::query_opt;
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::dto::{ActivityDto, ActivityParams, ActivityPatchRequest, ActivityRequest, PageDto};
 use crate::error::{ErrorBody, Result};
 
 /// Registers the activity routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ServiceConfig<'_>) {
     cfg.service(list_activities)
         .service(create_activity)
         .service(update_activity)
@@ -20,7 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Activities, newest first.
-#[utoipa::path(get, path = "/api/crm/activities", tag = "activities", params(ActivityParams), security(("bearer" = [])),
+#[utoipa::path(tag = "activities", params(ActivityParams), security(("bearer" = [])),
     responses((status = 200, body = PageDto<ActivityDto>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
 #[get("/activities")]
@@ -33,9 +34,9 @@ pub async fn list_activities(
     let query = ActivityQuery {
         contact_id: q.contact_id,
         deal_id: q.deal_id,
-        kind: parse_opt("type", q.kind.as_deref())?,
+        kind: query_opt("type", q.kind.as_deref())?,
         q: q.q,
-        page: PageRequest::new(q.limit, q.cursor.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?,
+        page: super::page(q.limit, q.cursor.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?,
     };
     let page = state
         .services
@@ -47,7 +48,7 @@ pub async fn list_activities(
 }
 
 /// Log a call, e-mail, meeting, note or task on a contact and/or deal.
-#[utoipa::path(post, path = "/api/crm/activities", tag = "activities", request_body = ActivityRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "activities", request_body = ActivityRequest, security(("bearer" = [])),
     responses((status = 201, body = ActivityDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
 #[post("/activities")]
@@ -70,7 +71,7 @@ pub async fn create_activity(
 }
 
 /// Edit an activity (not the automatic stage changes).
-#[utoipa::path(patch, path = "/api/crm/activities/{id}", tag = "activities", params(("id" = Uuid, Path)), request_body = ActivityPatchRequest,
+#[utoipa::path(tag = "activities", params(("id" = Uuid, Path)), request_body = ActivityPatchRequest,
     security(("bearer" = [])),
     responses((status = 200, body = ActivityDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
@@ -96,7 +97,7 @@ pub async fn update_activity(
 }
 
 /// Delete an activity.
-#[utoipa::path(delete, path = "/api/crm/activities/{id}", tag = "activities", params(("id" = Uuid, Path)), security(("bearer" = [])),
+#[utoipa::path(tag = "activities", params(("id" = Uuid, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 500, body = ErrorBody)))]
 #[delete("/activities/{id}")]
 pub async fn delete_activity(

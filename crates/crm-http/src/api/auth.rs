@@ -2,6 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use crm_domain::{DomainError, NewUser};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::AppState;
@@ -15,7 +16,7 @@ pub const PASSWORD_MIN: usize = 8;
 pub const PASSWORD_MAX: usize = 256;
 
 /// Registers the auth routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ServiceConfig<'_>) {
     cfg.service(signup).service(login).service(me);
 }
 
@@ -96,11 +97,11 @@ pub(crate) async fn authenticate(
     body: LoginRequest,
 ) -> Result<crm_domain::User> {
     let email = body.email.trim().to_lowercase();
+    // The socket's address, not `realip_remote_addr`: that one reads `Forwarded` /
+    // `X-Forwarded-For`, which any client can set to get a fresh allowance per request.
     let peer = req
-        .connection_info()
-        .realip_remote_addr()
-        .unwrap_or("unknown")
-        .to_owned();
+        .peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |addr| addr.ip().to_string());
     let key = format!("{email}|{peer}");
     if let Err(wait) = state.login_limiter.check(&key) {
         return Err(ApiError::rate_limited(wait));
@@ -124,7 +125,7 @@ pub(crate) async fn authenticate(
 }
 
 /// Create an account.
-#[utoipa::path(post, path = "/api/auth/signup", tag = "auth", request_body = SignupRequest,
+#[utoipa::path(tag = "auth", request_body = SignupRequest,
     responses((status = 201, body = SessionDto), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
 #[post("/signup")]
@@ -137,7 +138,7 @@ pub async fn signup(
 }
 
 /// Sign in with e-mail and password.
-#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
+#[utoipa::path(tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = SessionDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 429, body = ErrorBody), (status = 500, body = ErrorBody)))]
 #[post("/login")]
@@ -151,7 +152,7 @@ pub async fn login(
 }
 
 /// The signed-in user.
-#[utoipa::path(get, path = "/api/auth/me", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = MeDto), (status = 401, body = ErrorBody), (status = 500, body = ErrorBody)))]
 #[get("/me")]
 pub async fn me(user: AuthUser) -> Result<HttpResponse> {

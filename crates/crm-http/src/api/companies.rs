@@ -2,9 +2,10 @@
 
 use actix_web::{HttpResponse, get, patch, post, web};
 use crm_domain::page::{DEFAULT_LIMIT, MAX_LIMIT};
-use crm_domain::{CompanyPatch, PageRequest, StageKind, text};
+use crm_domain::{CompanyPatch, StageKind, text};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::AppState;
@@ -15,7 +16,7 @@ use crate::dto::{
 use crate::error::{ApiError, ErrorBody, Result};
 
 /// Registers the company routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ServiceConfig<'_>) {
     cfg.service(list_companies)
         .service(create_company)
         .service(get_company)
@@ -35,7 +36,7 @@ pub struct CompanyParams {
 }
 
 /// List companies by name.
-#[utoipa::path(get, path = "/api/crm/companies", tag = "companies", params(CompanyParams), security(("bearer" = [])),
+#[utoipa::path(tag = "companies", params(CompanyParams), security(("bearer" = [])),
     responses((status = 200, body = PageDto<CompanyDto>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
 #[get("/companies")]
@@ -45,7 +46,7 @@ pub async fn list_companies(
     query: web::Query<CompanyParams>,
 ) -> Result<HttpResponse> {
     let query = query.into_inner();
-    let page = PageRequest::new(
+    let page = super::page(
         query.limit,
         query.cursor.as_deref(),
         DEFAULT_LIMIT,
@@ -56,7 +57,7 @@ pub async fn list_companies(
 }
 
 /// Get or create a company by name (case-insensitive): 201 when created, 200 when it existed.
-#[utoipa::path(post, path = "/api/crm/companies", tag = "companies", request_body = CompanyRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "companies", request_body = CompanyRequest, security(("bearer" = [])),
     responses((status = 201, body = CompanyDto), (status = 200, body = CompanyDto), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
 #[post("/companies")]
@@ -81,7 +82,7 @@ pub async fn create_company(
 }
 
 /// A company with the caller's deals with it.
-#[utoipa::path(get, path = "/api/crm/companies/{id}", tag = "companies", params(("id" = Uuid, Path)), security(("bearer" = [])),
+#[utoipa::path(tag = "companies", params(("id" = Uuid, Path)), security(("bearer" = [])),
     responses((status = 200, body = CompanyDetailDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 500, body = ErrorBody)))]
 #[get("/companies/{id}")]
@@ -108,7 +109,7 @@ pub async fn get_company(
 }
 
 /// Edit a company (its creator only).
-#[utoipa::path(patch, path = "/api/crm/companies/{id}", tag = "companies", params(("id" = Uuid, Path)), request_body = CompanyPatchRequest,
+#[utoipa::path(tag = "companies", params(("id" = Uuid, Path)), request_body = CompanyPatchRequest,
     security(("bearer" = [])),
     responses((status = 200, body = CompanyDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]

@@ -4,14 +4,13 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use crm_domain::contact::{ContactInput, optional_email};
 use crm_domain::error::Validator;
 use crm_domain::page::{DEFAULT_LIMIT, MAX_LIMIT};
-use crm_domain::{
-    CompanyChoice, ContactPatch, ContactQuery, ContactSort, NewContact, PageRequest, text,
-};
+use crm_domain::{CompanyChoice, ContactPatch, ContactQuery, ContactSort, NewContact, text};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::parse_opt;
+use super::query_opt;
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::dto::{
@@ -20,7 +19,7 @@ use crate::dto::{
 use crate::error::{ApiError, ErrorBody, Result};
 
 /// Registers the contact routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ServiceConfig<'_>) {
     cfg.service(list_contacts)
         .service(create_contact)
         .service(get_contact)
@@ -49,7 +48,7 @@ pub struct ContactParams {
 }
 
 /// List contacts.
-#[utoipa::path(get, path = "/api/crm/contacts", tag = "contacts", params(ContactParams), security(("bearer" = [])),
+#[utoipa::path(tag = "contacts", params(ContactParams), security(("bearer" = [])),
     responses((status = 200, body = PageDto<ContactDto>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
 #[get("/contacts")]
@@ -61,16 +60,17 @@ pub async fn list_contacts(
     let q = query.into_inner();
     let query = ContactQuery {
         q: q.q,
-        lead_status: parse_opt("lead_status", q.lead_status.as_deref())?,
-        lead_source: parse_opt("lead_source", q.lead_source.as_deref())?,
+        lead_status: query_opt("lead_status", q.lead_status.as_deref())?,
+        lead_source: query_opt("lead_source", q.lead_source.as_deref())?,
         company_id: q.company_id,
         sort: q
             .sort
             .as_deref()
             .map(ContactSort::parse)
-            .transpose()?
+            .transpose()
+            .map_err(ApiError::bad_query)?
             .unwrap_or_default(),
-        page: PageRequest::new(q.limit, q.cursor.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?,
+        page: super::page(q.limit, q.cursor.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?,
     };
     let page = state
         .services
@@ -82,7 +82,7 @@ pub async fn list_contacts(
 }
 
 /// Create a contact, with an existing company or one to get-or-create in the same transaction.
-#[utoipa::path(post, path = "/api/crm/contacts", tag = "contacts", request_body = ContactRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "contacts", request_body = ContactRequest, security(("bearer" = [])),
     responses((status = 201, body = ContactDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
 #[post("/contacts")]
@@ -128,7 +128,7 @@ pub async fn create_contact(
 }
 
 /// A contact with its company, its deals and the pipeline.
-#[utoipa::path(get, path = "/api/crm/contacts/{id}", tag = "contacts", params(("id" = Uuid, Path)), security(("bearer" = [])),
+#[utoipa::path(tag = "contacts", params(("id" = Uuid, Path)), security(("bearer" = [])),
     responses((status = 200, body = ContactDetailDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 500, body = ErrorBody)))]
 #[get("/contacts/{id}")]
@@ -150,7 +150,7 @@ pub async fn get_contact(
 }
 
 /// Edit a contact.
-#[utoipa::path(patch, path = "/api/crm/contacts/{id}", tag = "contacts", params(("id" = Uuid, Path)), request_body = ContactPatchRequest,
+#[utoipa::path(tag = "contacts", params(("id" = Uuid, Path)), request_body = ContactPatchRequest,
     security(("bearer" = [])),
     responses((status = 200, body = ContactDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
@@ -204,7 +204,7 @@ pub async fn update_contact(
 }
 
 /// Delete a contact: its deals stay (without contact), its activities go.
-#[utoipa::path(delete, path = "/api/crm/contacts/{id}", tag = "contacts", params(("id" = Uuid, Path)), security(("bearer" = [])),
+#[utoipa::path(tag = "contacts", params(("id" = Uuid, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 500, body = ErrorBody)))]
 #[delete("/contacts/{id}")]
 pub async fn delete_contact(

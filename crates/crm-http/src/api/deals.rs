@@ -4,12 +4,12 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use crm_domain::deal::{PER_STAGE_DEFAULT, PER_STAGE_MAX};
 use crm_domain::error::Validator;
 use crm_domain::{
-    ActivityQuery, BoardQuery, ColumnPage, DealInput, DealPatch, PageRequest, Progress, StageRef,
-    text,
+    ActivityQuery, BoardQuery, ColumnPage, DealInput, DealPatch, Progress, StageRef, text,
 };
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use super::parse_opt;
+use super::{parse_opt, query_opt, relabel};
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::dto::{
@@ -20,7 +20,7 @@ use crate::dto::{
 use crate::error::{ErrorBody, Result};
 
 /// Registers the deal routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ServiceConfig<'_>) {
     cfg.service(board)
         .service(create_deal)
         .service(get_deal)
@@ -39,7 +39,7 @@ fn stage_ref(name: Option<String>, id: Option<Uuid>) -> Option<StageRef> {
 }
 
 /// The Kanban board, or with `stage` and `cursor` the next cards of one column.
-#[utoipa::path(get, path = "/api/crm/deals", tag = "deals", params(BoardParams), security(("bearer" = [])),
+#[utoipa::path(tag = "deals", params(BoardParams), security(("bearer" = [])),
     responses((status = 200, description = "The board (`{stages}`), or one column's page (`{data, next_cursor}`) when `stage` is given", body = BoardDto),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
 #[get("/deals")]
@@ -52,14 +52,14 @@ pub async fn board(
     let tenant = user.tenant();
     let filters = BoardQuery {
         q: params.q,
-        priority: parse_opt("priority", params.priority.as_deref())?,
+        priority: query_opt("priority", params.priority.as_deref())?,
         owner_id: params.owner_id,
     };
     let repos = state.services.repos();
     if let Some(stage) = params.stage {
         let stages = repos.stages.list(tenant).await?;
         let stage = StageRef::Name(stage).resolve(&stages)?;
-        let page = PageRequest::new(
+        let page = super::page(
             params.limit,
             params.cursor.as_deref(),
             PER_STAGE_DEFAULT,
@@ -89,7 +89,7 @@ pub async fn board(
 }
 
 /// Create a deal at the end of its column.
-#[utoipa::path(post, path = "/api/crm/deals", tag = "deals", request_body = DealRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "deals", request_body = DealRequest, security(("bearer" = [])),
     responses((status = 201, body = DealDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
 #[post("/deals")]
@@ -103,7 +103,11 @@ pub async fn create_deal(
         name: b.name,
         description: b.description,
         stage: stage_ref(b.stage, b.stage_id),
-        amount: b.amount,
+        amount: b
+            .amount
+            .map(|a| a.parse())
+            .transpose()
+            .map_err(|e| relabel(e, "amount"))?,
         priority: parse_opt("priority", b.priority.as_deref())?,
         progress: b.progress,
         close_date: b.close_date,
@@ -118,7 +122,7 @@ pub async fn create_deal(
 
 /// A deal with its company (and the caller's other deals with it), contact, collaborators,
 /// stage history, latest activities and the pipeline.
-#[utoipa::path(get, path = "/api/crm/deals/{id}", tag = "deals", params(("id" = Uuid, Path)), security(("bearer" = [])),
+#[utoipa::path(tag = "deals", params(("id" = Uuid, Path)), security(("bearer" = [])),
     responses((status = 200, body = DealDetailDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 500, body = ErrorBody)))]
 #[get("/deals/{id}")]
@@ -169,7 +173,7 @@ pub async fn get_deal(
 }
 
 /// Edit a deal and/or move it (`stage` / `stage_id` and `stage_order`) in one transaction.
-#[utoipa::path(patch, path = "/api/crm/deals/{id}", tag = "deals", params(("id" = Uuid, Path)), request_body = DealPatchRequest,
+#[utoipa::path(tag = "deals", params(("id" = Uuid, Path)), request_body = DealPatchRequest,
     security(("bearer" = [])),
     responses((status = 200, body = DealDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
@@ -193,7 +197,9 @@ pub async fn update_deal(
             )
             .flatten()
         }),
-        amount: b.amount,
+        amount: b
+            .amount
+            .map(|a| a.and_then(|m| v.check("amount", m.parse()))),
         priority: b.priority.and_then(|p| v.check("priority", p.parse())),
         progress: b
             .progress
@@ -213,7 +219,7 @@ pub async fn update_deal(
 }
 
 /// Delete a deal.
-#[utoipa::path(delete, path = "/api/crm/deals/{id}", tag = "deals", params(("id" = Uuid, Path)), security(("bearer" = [])),
+#[utoipa::path(tag = "deals", params(("id" = Uuid, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 500, body = ErrorBody)))]
 #[delete("/deals/{id}")]
 pub async fn delete_deal(
@@ -231,7 +237,7 @@ pub async fn delete_deal(
 }
 
 /// List a colleague on a deal (201; 200 when already listed).
-#[utoipa::path(post, path = "/api/crm/deals/{id}/collaborators", tag = "deals", params(("id" = Uuid, Path)), request_body = CollaboratorRequest,
+#[utoipa::path(tag = "deals", params(("id" = Uuid, Path)), request_body = CollaboratorRequest,
     security(("bearer" = [])),
     responses((status = 201, body = DealDto), (status = 200, body = DealDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
@@ -258,7 +264,7 @@ pub async fn add_collaborator(
 }
 
 /// Remove a collaborator.
-#[utoipa::path(delete, path = "/api/crm/deals/{id}/collaborators/{user_id}", tag = "deals",
+#[utoipa::path(tag = "deals",
     params(("id" = Uuid, Path), ("user_id" = Uuid, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 500, body = ErrorBody)))]
 #[delete("/deals/{id}/collaborators/{user_id}")]

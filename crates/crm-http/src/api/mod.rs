@@ -11,16 +11,18 @@ pub mod users;
 
 use std::str::FromStr;
 
-use actix_web::web;
-use crm_domain::DomainError;
+use crm_domain::{DomainError, PageRequest};
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
 
-/// Registers every API route.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::scope("/api/auth").configure(auth::configure))
+/// Registers every API route (and, through `utoipa-actix-web`, its OpenAPI operation under
+/// the scope's prefix).
+pub fn configure(cfg: &mut ServiceConfig<'_>) {
+    cfg.service(scope("/api/auth").configure(auth::configure))
         .service(
-            web::scope("/api/crm")
+            scope("/api/crm")
                 .configure(users::configure)
                 .configure(companies::configure)
                 .configure(contacts::configure)
@@ -43,6 +45,32 @@ pub(crate) fn parse_opt<T: FromStr<Err = DomainError>>(
             .map(Some)
             .map_err(|err| relabel(err, field).into()),
     }
+}
+
+/// Parses an optional enum value of a query string: unknown values are a 400 naming `field`
+/// (the spec's "bad query parameter"), unlike the same value in a body (422).
+pub(crate) fn query_opt<T: FromStr<Err = DomainError>>(
+    field: &str,
+    value: Option<&str>,
+) -> Result<Option<T>, ApiError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(text) => text
+            .parse()
+            .map(Some)
+            .map_err(|err| ApiError::bad_query(relabel(err, field))),
+    }
+}
+
+/// The page of a list route: `limit` clamped into `1..=max`; a cursor this server did not
+/// make is a 400.
+pub(crate) fn page(
+    limit: Option<u32>,
+    cursor: Option<&str>,
+    default: u32,
+    max: u32,
+) -> Result<PageRequest, ApiError> {
+    PageRequest::new(limit, cursor, default, max).map_err(ApiError::bad_query)
 }
 
 /// Puts a validation error under `field`.

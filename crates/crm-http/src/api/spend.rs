@@ -3,20 +3,21 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{Duration, Utc};
 use crm_domain::NewMarketingSpend;
+use crm_domain::error::Validator;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::relabel;
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::dto::{RangeParams, SpendDto, SpendRequest};
 use crate::error::{ApiError, ErrorBody, Result};
 
 /// Registers the spend routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ServiceConfig<'_>) {
     cfg.service(list_spend).service(upsert_spend);
 }
 
 /// Spend rows with `from <= spent_on < to` (default: the last 30 days).
-#[utoipa::path(get, path = "/api/crm/marketing-spend", tag = "marketing", params(RangeParams), security(("bearer" = [])),
+#[utoipa::path(tag = "marketing", params(RangeParams), security(("bearer" = [])),
     responses((status = 200, body = Vec<SpendDto>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
 #[get("/marketing-spend")]
@@ -47,7 +48,7 @@ pub async fn list_spend(
 }
 
 /// Record a day of spend on one lead source (201 new, 200 replaced).
-#[utoipa::path(post, path = "/api/crm/marketing-spend", tag = "marketing", request_body = SpendRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "marketing", request_body = SpendRequest, security(("bearer" = [])),
     responses((status = 201, body = SpendDto), (status = 200, body = SpendDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
 #[post("/marketing-spend")]
@@ -57,15 +58,20 @@ pub async fn upsert_spend(
     body: web::Json<SpendRequest>,
 ) -> Result<HttpResponse> {
     let b = body.into_inner();
-    let lead_source = b
-        .lead_source
-        .parse()
-        .map_err(|e| relabel(e, "lead_source"))?;
+    let mut v = Validator::new();
+    let lead_source = v.check("lead_source", b.lead_source.parse());
+    let allotted = v.check("allotted", b.allotted.parse());
+    let used = v.check("used", b.used.parse());
+    v.finish()?;
+    // `finish` passed, so every check produced its value.
+    let (Some(lead_source), Some(allotted), Some(used)) = (lead_source, allotted, used) else {
+        return Err(ApiError::internal(&"a checked spend field has no value"));
+    };
     let spend = NewMarketingSpend {
         spent_on: b.spent_on,
         lead_source,
-        allotted: b.allotted,
-        used: b.used,
+        allotted,
+        used,
     };
     let (row, created) = state
         .services

@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use crm_domain::{Probability, StagePatch};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use super::{parse_opt, relabel};
@@ -11,7 +12,7 @@ use crate::dto::{StageDeleteParams, StageDto, StagePatchRequest, StageRequest};
 use crate::error::{ErrorBody, Result};
 
 /// Registers the stage routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ServiceConfig<'_>) {
     cfg.service(list_stages)
         .service(create_stage)
         .service(update_stage)
@@ -26,7 +27,7 @@ fn probability(value: Option<i64>) -> Result<Option<Probability>> {
 }
 
 /// The pipeline in order.
-#[utoipa::path(get, path = "/api/crm/pipeline-stages", tag = "stages", security(("bearer" = [])),
+#[utoipa::path(tag = "stages", security(("bearer" = [])),
     responses((status = 200, body = Vec<StageDto>), (status = 401, body = ErrorBody), (status = 500, body = ErrorBody)))]
 #[get("/pipeline-stages")]
 pub async fn list_stages(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse> {
@@ -35,7 +36,7 @@ pub async fn list_stages(state: web::Data<AppState>, user: AuthUser) -> Result<H
 }
 
 /// Add a stage at a position (default: before the first won/lost stage).
-#[utoipa::path(post, path = "/api/crm/pipeline-stages", tag = "stages", request_body = StageRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "stages", request_body = StageRequest, security(("bearer" = [])),
     responses((status = 201, body = StageDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
 #[post("/pipeline-stages")]
@@ -60,7 +61,7 @@ pub async fn create_stage(
 }
 
 /// Rename, move or re-weight a stage (a rename shows on every deal at once).
-#[utoipa::path(patch, path = "/api/crm/pipeline-stages/{id}", tag = "stages", params(("id" = Uuid, Path)), request_body = StagePatchRequest,
+#[utoipa::path(tag = "stages", params(("id" = Uuid, Path)), request_body = StagePatchRequest,
     security(("bearer" = [])),
     responses((status = 200, body = StageDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
@@ -85,7 +86,7 @@ pub async fn update_stage(
 }
 
 /// Delete a stage; `move_to` names the stage that receives its deals.
-#[utoipa::path(delete, path = "/api/crm/pipeline-stages/{id}", tag = "stages", params(("id" = Uuid, Path), StageDeleteParams),
+#[utoipa::path(tag = "stages", params(("id" = Uuid, Path), StageDeleteParams),
     security(("bearer" = [])),
     responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]

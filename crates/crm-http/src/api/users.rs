@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::AppState;
 use crate::auth::AuthUser;
@@ -10,7 +11,7 @@ use crate::dto::{ListDto, UserSummaryDto};
 use crate::error::{ErrorBody, Result};
 
 /// Registers the users route.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ServiceConfig<'_>) {
     cfg.service(list_users);
 }
 
@@ -25,7 +26,7 @@ pub struct UserParams {
 }
 
 /// Colleagues by name.
-#[utoipa::path(get, path = "/api/crm/users", tag = "users", params(UserParams), security(("bearer" = [])),
+#[utoipa::path(tag = "users", params(UserParams), security(("bearer" = [])),
     responses((status = 200, body = ListDto<UserSummaryDto>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 500, body = ErrorBody)))]
 #[get("/users")]
 pub async fn list_users(
