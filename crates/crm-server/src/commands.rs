@@ -41,8 +41,40 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 /// # Errors
 /// When the address cannot be bound.
 pub fn build_application(store: Store, cli: &Cli) -> anyhow::Result<Application> {
-    let state = AppState::new(store);
+    let state = match jwt_secret(&cli.database_url)? {
+        Some(secret) => AppState::new(store).with_auth(crm_http::AuthConfig::new(secret)),
+        None => {
+            tracing::warn!(
+                "CRM_JWT_SECRET is unset: tokens are signed with a random key and die on restart"
+            );
+            AppState::new(store)
+        }
+    };
     Application::build(state, &cli.bind).with_context(|| format!("cannot listen on {}", cli.bind))
+}
+
+/// The token secret: `CRM_JWT_SECRET`, else on the embedded SQLite default a secret generated
+/// once and kept beside the database file (`<db>.jwt-secret`), so tokens survive restarts.
+fn jwt_secret(url: &DatabaseUrl) -> anyhow::Result<Option<Vec<u8>>> {
+    if let Ok(secret) = std::env::var("CRM_JWT_SECRET")
+        && !secret.is_empty()
+    {
+        return Ok(Some(secret.into_bytes()));
+    }
+    let Some(db) = url.sqlite_path() else {
+        return Ok(None);
+    };
+    let path = format!("{db}.jwt-secret");
+    if let Ok(existing) = std::fs::read_to_string(&path)
+        && existing.trim().len() >= 32
+    {
+        return Ok(Some(existing.trim().as_bytes().to_vec()));
+    }
+    let bytes: [u8; 32] = rand::random();
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::write(&path, &secret)
+        .with_context(|| format!("cannot write the token secret to {path}"))?;
+    Ok(Some(secret.into_bytes()))
 }
 
 /// `crm serve`: connect, migrate, seed an empty embedded database, print the banner, serve
