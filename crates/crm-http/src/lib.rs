@@ -115,15 +115,30 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds `address` (`127.0.0.1:0` picks a free port) and builds the server.
+    /// Binds `address` (`127.0.0.1:0` picks a free port) and builds the server of the JSON
+    /// API alone.
     ///
     /// # Errors
     /// When the address cannot be bound.
     pub fn build(state: AppState, address: &str) -> std::io::Result<Self> {
+        Self::build_with(state, address, |_| {})
+    }
+
+    /// Like [`Application::build`], with more routes mounted beside the API by `extra` (the
+    /// `crm` binary mounts the HTML pages of `crm-web` this way; this crate cannot depend on
+    /// them).
+    ///
+    /// # Errors
+    /// When the address cannot be bound.
+    pub fn build_with(
+        state: AppState,
+        address: &str,
+        extra: fn(&mut web::ServiceConfig),
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(address)?;
         let port = listener.local_addr()?.port();
         let data = web::Data::new(state);
-        let server = HttpServer::new(move || app(data.clone()))
+        let server = HttpServer::new(move || app(data.clone()).configure(extra))
             .listen(listener)?
             .run();
         Ok(Self { port, server })

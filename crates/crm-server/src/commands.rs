@@ -35,7 +35,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Builds the HTTP application on `store`, bound to `cli.bind`. The one place where the
+/// Builds the HTTP application (the JSON API and the HTML pages) on `store`, bound to
+/// `cli.bind`. The one place where the
 /// server's state is assembled: settings the HTTP layer grows (auth, limits) are read here.
 ///
 /// # Errors
@@ -50,7 +51,8 @@ pub fn build_application(store: Store, cli: &Cli) -> anyhow::Result<Application>
             AppState::new(store)
         }
     };
-    Application::build(state, &cli.bind).with_context(|| format!("cannot listen on {}", cli.bind))
+    Application::build_with(state, &cli.bind, crm_web::configure)
+        .with_context(|| format!("cannot listen on {}", cli.bind))
 }
 
 /// The token secret: `CRM_JWT_SECRET`, else on the embedded SQLite default a secret generated
@@ -72,9 +74,23 @@ fn jwt_secret(url: &DatabaseUrl) -> anyhow::Result<Option<Vec<u8>>> {
     }
     let bytes: [u8; 32] = rand::random();
     let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    std::fs::write(&path, &secret)
+    write_private(&path, &secret)
         .with_context(|| format!("cannot write the token secret to {path}"))?;
     Ok(Some(secret.into_bytes()))
+}
+
+/// Writes `contents` to a new or truncated file that only its owner may read (mode 0600 on
+/// Unix): it holds the token secret.
+fn write_private(path: &str, contents: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(contents.as_bytes())
 }
 
 /// `crm serve`: connect, migrate, seed an empty embedded database, print the banner, serve

@@ -21,23 +21,8 @@ crm_store::backend_tests!(
     patching_a_contact_changes_only_the_given_fields_and_null_clears,
     deleting_a_contact_is_204_then_404_and_its_deals_stay_without_contact,
     concurrent_contacts_naming_one_new_company_share_it,
+    deleting_a_contact_keeps_the_history_of_its_deals,
 );
-
-// Written out instead of through `backend_tests!`, which takes no attributes. The bug:
-// `activities_contact_fkey` is ON DELETE CASCADE and crm-store's `ContactRepository::delete`
-// clears `deals.contact_id` but not `activities.contact_id`, so the `stage_change` (and any
-// other) activities of the contact's deals go with the contact.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "crm-store bug: deleting a contact deletes the stage_change activities of its deals"]
-async fn deleting_a_contact_keeps_the_history_of_its_deals_on_sqlite() {
-    crm_store::testing::on_sqlite(deleting_a_contact_keeps_the_history_of_its_deals).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "crm-store bug: deleting a contact deletes the stage_change activities of its deals"]
-async fn deleting_a_contact_keeps_the_history_of_its_deals_on_postgres() {
-    crm_store::testing::on_postgres(deleting_a_contact_keeps_the_history_of_its_deals).await;
-}
 
 const CONTACT_KEYS: [&str; 17] = [
     "avatar_url",

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::companies::{get_or_create_on, load_many, to_summary};
 use super::{contains_pattern, ilike, parse_stored, search_term};
 use crate::Store;
-use crate::entity::{companies, contacts, deals};
+use crate::entity::{activities, companies, contacts, deals};
 use crate::error::map_db_err;
 
 pub(crate) fn to_contact(model: contacts::Model) -> Result<Contact> {
@@ -315,6 +315,20 @@ impl ContactRepository for Store {
             .col_expr(deals::Column::ContactId, Expr::value(Option::<Uuid>::None))
             .filter(deals::Column::UserId.eq(tenant.user_id))
             .filter(deals::Column::ContactId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(map_db_err)?;
+        // The history of those deals stays too: their activities (stage changes, calls about
+        // the deal) lose the contact instead of cascading away with it. Activities about the
+        // contact alone go with it.
+        activities::Entity::update_many()
+            .col_expr(
+                activities::Column::ContactId,
+                Expr::value(Option::<Uuid>::None),
+            )
+            .filter(activities::Column::UserId.eq(tenant.user_id))
+            .filter(activities::Column::ContactId.eq(id))
+            .filter(activities::Column::DealId.is_not_null())
             .exec(&txn)
             .await
             .map_err(map_db_err)?;
