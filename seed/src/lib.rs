@@ -18,11 +18,15 @@
 //! Seeding is re-runnable: when the demo users exist it does nothing; with `reset` it first
 //! empties every table. It is not one transaction (each service call commits its own), so a
 //! run that failed half-way is repaired with `reset`.
+//!
+//! [`seed_scale`] (`seed --scale`) is the other seed: a large data set for benchmarks, written
+//! straight into the tables (`COPY` on PostgreSQL) rather than through the services.
 
 mod backdate;
 mod catalog;
 mod clock;
 mod reset;
+mod scale;
 mod user_data;
 
 use std::fmt;
@@ -41,6 +45,10 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use sea_orm::DatabaseBackend;
 use uuid::Uuid;
+
+pub use crate::scale::{
+    SCALE_PASSWORD, ScaleError, ScaleOptions, ScaleReport, scale_email, seed_scale,
+};
 
 use crate::clock::Clock;
 use crate::user_data::{DirectoryEntry, PROFILES, UserSeeder};

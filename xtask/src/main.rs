@@ -3,9 +3,26 @@
 //! - `migrate <up|down [--all]|fresh|status>` and `seed [--reset]` work on `DATABASE_URL`
 //!   (default: the SQLite file `crm.db` in the working directory) through `crm-store` and
 //!   `seed`, the same code the `crm` binary uses.
+//! - `seed --scale [sizes]` writes the large benchmark data set instead (see `crm seed --help`).
+//! - `bench [--quick]` runs the release server against that data set under load, next to the
+//!   same SQL run directly (module `bench`).
 //! - `ci` runs the Rust part of `.ci/run`: format check, clippy, tests.
+//! - `e2e [files]` runs the browser tests of the pages (module `e2e`).
+//! - `fuzz [--max-time S] [--seed N] [--database-url postgres://…]` fuzzes the JSON API with
+//!   Schemathesis against a fresh `crm serve` (module `fuzz`).
+//! - `crash [--rounds N] [--database-url postgres://…]` kills the server with SIGKILL while it
+//!   writes and checks nothing acknowledged is lost or doubled (module `crash`).
+//! - `load [--duration S]` runs the release server on a private PostgreSQL under 200 concurrent
+//!   connections, then through a database outage (module `load`).
 //!
 //! Plain Rust with few dependencies, so it builds quickly and runs anywhere cargo does.
+
+mod bench;
+mod crash;
+mod crm_process;
+mod e2e;
+mod fuzz;
+mod load;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, ExitCode};
@@ -37,9 +54,25 @@ enum Task {
         /// Delete every row first.
         #[arg(long)]
         reset: bool,
+        /// Write the large benchmark data set instead of the demo data.
+        #[arg(long)]
+        scale: bool,
+        /// The sizes of the --scale data set.
+        #[command(flatten)]
+        sizes: seed::ScaleOptions,
     },
+    /// Benchmark the release server against the scale data set (PostgreSQL).
+    Bench(bench::BenchArgs),
     /// Format check, clippy and the tests, as `.ci/run` runs them.
     Ci,
+    /// Kill the server at random moments while it writes; nothing acknowledged may be lost.
+    Crash(crash::CrashArgs),
+    /// Load the release server on PostgreSQL, then restart the database under load.
+    Load(load::LoadArgs),
+    /// The browser tests (e2e/) against a fresh `crm serve`, with screenshots.
+    E2e(e2e::E2eArgs),
+    /// Property-based API fuzzing with Schemathesis against a fresh `crm serve`.
+    Fuzz(fuzz::FuzzArgs),
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]
@@ -61,8 +94,17 @@ enum Migrate {
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Task::Migrate { action } => runtime().and_then(|rt| rt.block_on(migrate(action))),
-        Task::Seed { reset } => runtime().and_then(|rt| rt.block_on(seed(reset))),
+        Task::Seed {
+            reset,
+            scale,
+            sizes,
+        } => runtime().and_then(|rt| rt.block_on(seed(reset, scale.then_some(&sizes)))),
+        Task::Bench(args) => bench::bench(&args),
         Task::Ci => ci(),
+        Task::Crash(args) => crash::crash(&args),
+        Task::Load(args) => load::load(&args),
+        Task::E2e(args) => e2e::e2e(&args),
+        Task::Fuzz(args) => fuzz::fuzz(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -129,11 +171,13 @@ async fn migrate(action: Migrate) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn seed(reset: bool) -> anyhow::Result<()> {
+async fn seed(reset: bool, scale: Option<&seed::ScaleOptions>) -> anyhow::Result<()> {
     let store = connect().await?;
     store.migrate().await?;
-    let report = seed::seed_demo(&store, reset).await?;
-    println!("{report}");
+    match scale {
+        Some(sizes) => println!("{}", seed::seed_scale(&store, sizes, reset).await?),
+        None => println!("{}", seed::seed_demo(&store, reset).await?),
+    }
     store.close().await?;
     Ok(())
 }

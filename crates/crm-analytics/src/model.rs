@@ -26,8 +26,9 @@ pub struct Counter {
 }
 
 /// The value of a KPI card: money as a decimal string, counts as integers, the rest as
-/// numbers.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+/// numbers. Its schema is `anyOf` string or number (written by hand: a derived `oneOf` of
+/// integer and number is broken, as every integer is also a number).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum KpiValue {
     /// Money, e.g. `"12500.00"`.
@@ -37,6 +38,30 @@ pub enum KpiValue {
     /// A percentage or a number of days, one decimal.
     Number(f64),
 }
+
+impl utoipa::PartialSchema for KpiValue {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Type};
+        AnyOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .description(Some("Money, e.g. `\"12500.00\"`.")),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Number)
+                    .description(Some("A count, a percentage or a number of days.")),
+            )
+            .description(Some(
+                "The value of a KPI card: money as a decimal string, counts as integers, the \
+                 rest as numbers with one decimal.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for KpiValue {}
 
 /// What a KPI value measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]

@@ -4,7 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::company::CompanySummary;
+use crate::activity::Activity;
+use crate::company::{Company, CompanySummary};
 use crate::contact::ContactSummary;
 use crate::error::{DomainError, Result, Validator};
 use crate::money::Money;
@@ -307,6 +308,23 @@ pub struct StageChange {
     pub changed_by: Option<Uuid>,
     /// When.
     pub changed_at: DateTime<Utc>,
+}
+
+/// Everything the deal page shows, read in one transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DealDetail {
+    /// The deal, with its contact, company summary and collaborators.
+    pub deal: Deal,
+    /// Its company, if any.
+    pub company: Option<Company>,
+    /// The tenant's other deals with that company (at most 200 of the newest are looked at).
+    pub company_deals: Vec<Deal>,
+    /// Its stage history, oldest first.
+    pub stage_history: Vec<StageChange>,
+    /// Its latest activities (one default page), newest first.
+    pub activities: Vec<Activity>,
+    /// The tenant's pipeline, in order.
+    pub stages: Vec<PipelineStage>,
 }
 
 /// Filters of the board.

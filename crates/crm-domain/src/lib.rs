@@ -10,12 +10,14 @@ pub mod company;
 pub mod contact;
 pub mod deal;
 pub mod error;
+pub mod import;
 pub mod money;
 pub mod page;
 pub mod repo;
 pub mod service;
 pub mod spend;
 pub mod stage;
+pub mod task;
 pub mod text;
 pub mod user;
 
@@ -29,15 +31,17 @@ pub use contact::{
     ContactWithCompany, LeadSource, LeadStatus, NewContact,
 };
 pub use deal::{
-    BoardColumn, BoardQuery, ColumnPage, Deal, DealInput, DealMove, DealPatch, NewDeal, Priority,
-    Progress, StageChange,
+    BoardColumn, BoardQuery, ColumnPage, Deal, DealDetail, DealInput, DealMove, DealPatch, NewDeal,
+    Priority, Progress, StageChange,
 };
 pub use error::{DomainError, FieldErrors, Result};
+pub use import::{ImportColumns, ImportOptions, ImportReport, ImportRow, OnDuplicate, RowError};
 pub use money::Money;
 pub use page::{Cursor, Page, PageRequest};
 pub use service::{Repositories, Services};
 pub use spend::{MarketingSpend, NewMarketingSpend};
 pub use stage::{NewStage, PipelineStage, Probability, StageKind, StagePatch, StageRef};
+pub use task::{TaskQuery, TaskStatus};
 pub use user::{NewUser, Tenant, User, UserCredentials, UserSummary};
 
 /// Declares a closed set of snake_case strings as an enum with `as_str`, `FromStr`,

@@ -41,18 +41,20 @@ impl Cursor {
     /// Decodes a cursor from the wire.
     ///
     /// # Errors
-    /// [`DomainError::Validation`] on `cursor` when the token is not one this server made.
+    /// [`DomainError::Validation`] on `cursor` when the token is not `o` and 1 to 12 base-36
+    /// digits (lower case); a larger offset than [`MAX_OFFSET`] is clamped to it.
     pub fn decode(token: &str) -> Result<Self> {
         let invalid = || DomainError::field("cursor", "is not a valid cursor");
         let digits = token.strip_prefix('o').ok_or_else(invalid)?;
-        if digits.is_empty() || digits.len() > 12 {
+        let base36 = |b: u8| b.is_ascii_digit() || b.is_ascii_lowercase();
+        if digits.is_empty() || digits.len() > 12 || !digits.bytes().all(base36) {
             return Err(invalid());
         }
         let offset = u64::from_str_radix(digits, 36).map_err(|_| invalid())?;
-        if offset > MAX_OFFSET {
-            return Err(invalid());
-        }
-        Ok(Self { offset })
+        // A well-formed but huge offset is clamped: past the end is simply an empty page.
+        Ok(Self {
+            offset: offset.min(MAX_OFFSET),
+        })
     }
 }
 
@@ -160,7 +162,15 @@ mod tests {
         ] {
             assert!(Cursor::decode(bad).is_err(), "{bad} accepted");
         }
-        assert!(Cursor::decode(&Cursor::at(MAX_OFFSET + 1).encode()).is_err());
+        for bad in ["o+1", "oA", "o 1"] {
+            assert!(Cursor::decode(bad).is_err(), "{bad} accepted");
+        }
+        let huge = Cursor::decode(&Cursor::at(MAX_OFFSET + 1).encode()).unwrap();
+        assert_eq!(huge.offset(), MAX_OFFSET);
+        assert_eq!(
+            Cursor::decode("ozzzzzzzzzzzz").unwrap().offset(),
+            MAX_OFFSET
+        );
     }
 
     #[test]

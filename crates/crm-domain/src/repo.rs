@@ -12,12 +12,15 @@ use crate::activity::{Activity, ActivityPatch, ActivityQuery, NewActivity};
 use crate::company::{Company, CompanyChoice, CompanyPatch, NewCompany};
 use crate::contact::{ContactPatch, ContactQuery, ContactWithCompany};
 use crate::deal::{
-    BoardColumn, BoardQuery, ColumnPage, Deal, DealMove, DealPatch, NewDeal, StageChange,
+    BoardColumn, BoardQuery, ColumnPage, Deal, DealDetail, DealMove, DealPatch, NewDeal,
+    StageChange,
 };
 use crate::error::Result;
+use crate::import::{ImportOptions, ImportReport, ImportRow};
 use crate::page::{Page, PageRequest};
 use crate::spend::{MarketingSpend, NewMarketingSpend};
 use crate::stage::{NewStage, PipelineStage, StagePatch};
+use crate::task::TaskQuery;
 use crate::user::{NewUser, Tenant, User, UserCredentials};
 
 /// Users (the tenants themselves).
@@ -116,6 +119,19 @@ pub trait ContactRepository: Send + Sync {
     /// # Errors
     /// `NotFound`.
     async fn delete(&self, tenant: Tenant, id: Uuid) -> Result<()>;
+    /// Imports one batch of rows in one transaction (rolled back on a dry run): companies are
+    /// got or created by name, owners looked up by e-mail, and a row matching an existing
+    /// contact (by `match_id`, else by e-mail) is skipped or updated. A row that cannot be
+    /// written (unknown owner, e-mail of another contact) is reported, never half-written.
+    ///
+    /// # Errors
+    /// `Unexpected` on storage failure (the whole batch is then rolled back).
+    async fn import_batch(
+        &self,
+        tenant: Tenant,
+        rows: Vec<ImportRow>,
+        options: ImportOptions,
+    ) -> Result<ImportReport>;
 }
 
 /// A user's pipeline stages.
@@ -158,6 +174,12 @@ pub trait DealRepository: Send + Sync {
     /// # Errors
     /// `Unexpected` on storage failure.
     async fn find(&self, tenant: Tenant, id: Uuid) -> Result<Option<Deal>>;
+    /// One of the tenant's deals with everything its page shows ([`DealDetail`]), read in
+    /// one transaction.
+    ///
+    /// # Errors
+    /// `Unexpected` on storage failure.
+    async fn detail(&self, tenant: Tenant, id: Uuid) -> Result<Option<DealDetail>>;
     /// The board: every stage with its whole-column count and total and its first cards.
     ///
     /// # Errors
@@ -252,6 +274,12 @@ pub trait ActivityRepository: Send + Sync {
     /// # Errors
     /// `NotFound`.
     async fn delete(&self, tenant: Tenant, id: Uuid) -> Result<()>;
+    /// Task activities in the order of [`TaskQuery`]: open first, by due time (overdue first),
+    /// undated last.
+    ///
+    /// # Errors
+    /// `Unexpected` on storage failure.
+    async fn tasks(&self, tenant: Tenant, query: TaskQuery) -> Result<Page<Activity>>;
 }
 
 /// A user's marketing spend.

@@ -11,7 +11,7 @@ use crate::activity::{
 };
 use crate::company::CompanyChoice;
 use crate::contact::{ContactPatch, ContactWithCompany, NewContact};
-use crate::deal::{Deal, DealInput, DealMove, DealPatch, NewDeal};
+use crate::deal::{Deal, DealDetail, DealInput, DealMove, DealPatch, NewDeal};
 use crate::error::{DomainError, Result, Validator};
 use crate::repo::{
     ActivityRepository, CompanyRepository, ContactRepository, DealRepository, SpendRepository,
@@ -322,6 +322,18 @@ impl Services {
             .ok_or_else(|| DomainError::not_found("deal"))
     }
 
+    /// One of the caller's deals with everything its page shows, read in one transaction.
+    ///
+    /// # Errors
+    /// `NotFound` when missing or another user's.
+    pub async fn deal_detail(&self, tenant: Tenant, id: Uuid) -> Result<DealDetail> {
+        self.repos
+            .deals
+            .detail(tenant, id)
+            .await?
+            .ok_or_else(|| DomainError::not_found("deal"))
+    }
+
     /// Edits a deal's fields and/or moves it. A move names a stage (or keeps the current one
     /// to reorder within the column) and an optional position.
     ///
@@ -479,6 +491,8 @@ fn duplicate_stage() -> DomainError {
         "a stage with this name already exists",
     )
 }
+
+mod import;
 
 #[cfg(test)]
 mod tests;

@@ -12,6 +12,7 @@ pub const LONG_TEXT_MAX: usize = 10_000;
 /// # Errors
 /// [`DomainError::Validation`] naming the broken rule (field name left empty for the caller).
 pub fn required(value: &str, max: usize) -> Result<String> {
+    at_most(value, max)?;
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(DomainError::field("", "must not be empty"));
@@ -24,10 +25,25 @@ pub fn required(value: &str, max: usize) -> Result<String> {
 /// # Errors
 /// [`DomainError::Validation`] when too long or containing NUL.
 pub fn optional(value: Option<&str>, max: usize) -> Result<Option<String>> {
+    if let Some(raw) = value {
+        at_most(raw, max)?;
+    }
     match value.map(str::trim) {
         None | Some("") => Ok(None),
         Some(text) => bounded(text, max).map(Some),
     }
+}
+
+/// The length limit applies to the text as sent, surrounding white space included, so it
+/// is the `maxLength` the API document states.
+fn at_most(text: &str, max: usize) -> Result<()> {
+    if text.chars().count() > max {
+        return Err(DomainError::field(
+            "",
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(())
 }
 
 fn bounded(text: &str, max: usize) -> Result<String> {

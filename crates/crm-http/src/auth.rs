@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex;
+use std::sync::{Arc, LazyLock, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use actix_web::dev::Payload;
@@ -18,6 +18,7 @@ use chrono::Utc;
 use crm_domain::{Tenant, User};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use crate::AppState;
@@ -120,12 +121,67 @@ pub fn verify_token(config: &AuthConfig, token: &str) -> Result<Claims, ApiError
     .map_err(|_| ApiError::unauthorized("the access token is missing, invalid or expired"))
 }
 
-/// Hashes a password with argon2id (off the async workers: it is deliberately slow).
+/// A password hash or check, run on one of the [`HASHERS`] threads.
+type HashJob = Box<dyn FnOnce() + Send>;
+
+/// The queue of the few long-lived threads (one per core) that run every argon2 hash. Each
+/// hash takes 19 MiB (the default memory cost) and glibc keeps freed memory in the arena of
+/// the thread that used it, so hashing on the blocking pool (a new thread, and arena, for
+/// each concurrent sign-in) grew the server by gigabytes under a burst of sign-ins. On a
+/// fixed set of threads at most that many hashes run at once (more would not finish sooner
+/// on the cores there are) and their memory is reused. `None` when no thread could start.
+static HASHERS: LazyLock<Option<mpsc::Sender<HashJob>>> = LazyLock::new(start_hashers);
+
+fn start_hashers() -> Option<mpsc::Sender<HashJob>> {
+    let (jobs, queue) = mpsc::channel::<HashJob>();
+    let queue = Arc::new(Mutex::new(queue));
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let started = (0..threads)
+        .filter(|index| {
+            let queue = Arc::clone(&queue);
+            std::thread::Builder::new()
+                .name(format!("argon2-{index}"))
+                .spawn(move || run_hash_jobs(&queue))
+                .is_ok()
+        })
+        .count();
+    (started > 0).then_some(jobs)
+}
+
+fn run_hash_jobs(queue: &Mutex<mpsc::Receiver<HashJob>>) {
+    loop {
+        // The lock is released before the job runs, so the other threads take the next ones.
+        let next = queue.lock().map(|queue| queue.recv());
+        let Ok(Ok(job)) = next else {
+            return;
+        };
+        // A panicking job loses only its own answer, never the thread.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+    }
+}
+
+/// Runs `work` (argon2) on the [`HASHERS`] threads, or on the blocking pool if none started.
+async fn hashing<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    let Some(jobs) = HASHERS.as_ref() else {
+        return web::block(work).await.map_err(|err| err.to_string());
+    };
+    let (answer, answered) = oneshot::channel();
+    jobs.send(Box::new(move || {
+        let _ = answer.send(work());
+    }))
+    .map_err(|_| "the password hashing threads stopped".to_owned())?;
+    answered.await.map_err(|err| err.to_string())
+}
+
+/// Hashes a password with argon2id on the [`HASHERS`] threads (off the async workers: it is
+/// deliberately slow).
 ///
 /// # Errors
 /// 500 when hashing fails.
 pub async fn hash_password(password: String) -> Result<String, ApiError> {
-    web::block(move || {
+    hashing(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
@@ -133,16 +189,17 @@ pub async fn hash_password(password: String) -> Result<String, ApiError> {
             .map_err(|err| err.to_string())
     })
     .await
-    .map_err(|err| ApiError::internal(&err))?
+    .and_then(|hashed| hashed)
     .map_err(|err| ApiError::internal(&err))
 }
 
-/// Checks a password against a stored hash; `false` for no hash or a mismatch.
+/// Checks a password against a stored hash on the [`HASHERS`] threads; `false` for no hash or
+/// a mismatch.
 pub async fn verify_password(hash: Option<String>, password: String) -> bool {
     let Some(hash) = hash else {
         return false;
     };
-    web::block(move || {
+    hashing(move || {
         PasswordHash::new(&hash)
             .map(|parsed| {
                 Argon2::default()
@@ -182,6 +239,43 @@ pub fn token_of(req: &HttpRequest) -> Option<String> {
     req.cookie(COOKIE_NAME).map(|c| c.value().to_owned())
 }
 
+/// `true` for a state-changing request (not `GET`, `HEAD` or `OPTIONS`) authenticated by the
+/// session cookie alone whose `Origin` (or, without one, `Referer`) is missing or names another
+/// host: a page of another site making the browser send our cookie (CSRF). Requests with an
+/// `Authorization` header are not affected: another site cannot set one.
+fn is_cross_site_cookie_write(req: &HttpRequest) -> bool {
+    let safe = matches!(
+        *req.method(),
+        actix_web::http::Method::GET
+            | actix_web::http::Method::HEAD
+            | actix_web::http::Method::OPTIONS
+    );
+    if safe
+        || req.headers().contains_key(header::AUTHORIZATION)
+        || req.cookie(COOKIE_NAME).is_none()
+    {
+        return false;
+    }
+    let source = |name| {
+        req.headers()
+            .get(name)
+            .and_then(|v: &header::HeaderValue| v.to_str().ok())
+            .filter(|v| !v.is_empty() && *v != "null")
+            .map(str::to_owned)
+    };
+    let Some(source) = source(header::ORIGIN).or_else(|| source(header::REFERER)) else {
+        return true;
+    };
+    let authority = source
+        .strip_prefix("https://")
+        .or_else(|| source.strip_prefix("http://"))
+        .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(rest));
+    match authority {
+        Some(authority) => !authority.eq_ignore_ascii_case(req.connection_info().host()),
+        None => true,
+    }
+}
+
 impl FromRequest for AuthUser {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
@@ -189,7 +283,13 @@ impl FromRequest for AuthUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = token_of(req);
+        let cross_site = is_cross_site_cookie_write(req);
         Box::pin(async move {
+            if cross_site {
+                return Err(ApiError::forbidden(
+                    "a cookie-authenticated change must come from this site",
+                ));
+            }
             let state = state.ok_or_else(|| ApiError::internal(&"application state missing"))?;
             let token =
                 token.ok_or_else(|| ApiError::unauthorized("sign in first: no access token"))?;

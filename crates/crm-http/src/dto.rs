@@ -7,6 +7,8 @@ use crm_domain as d;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
+
+use crate::openapi::field;
 use uuid::Uuid;
 
 /// Reads a field that may be absent (`None`), `null` (`Some(None)`) or a value.
@@ -23,6 +25,78 @@ pub fn non_null<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<T>, D::Error> {
     T::deserialize(deserializer).map(Some)
+}
+
+/// Reads a whole number that may be written as `7` or `7.0` (JSON Schema counts both as
+/// integers), absent (`None`) but never `null`.
+pub fn whole_non_null<'de, T: TryFrom<i64>, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    serde_json::Number::deserialize(deserializer)
+        .and_then(to_whole)
+        .map(Some)
+}
+
+/// Like [`whole_non_null`], but `null` is the same as absent.
+pub fn whole_or_null<'de, T: TryFrom<i64>, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    Option::<serde_json::Number>::deserialize(deserializer)?
+        .map(to_whole)
+        .transpose()
+}
+
+fn to_whole<T: TryFrom<i64>, E: serde::de::Error>(number: serde_json::Number) -> Result<T, E> {
+    let value = number.as_i64().or_else(|| {
+        number
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18)
+            .map(|f| f as i64)
+    });
+    value
+        .and_then(|v| T::try_from(v).ok())
+        .ok_or_else(|| E::custom(format!("{number} is not a whole number in range")))
+}
+
+/// Parses a day written exactly `YYYY-MM-DD` (year 0001 to 9999), the `format: date` of the
+/// document; chrono alone would also take `+12345-1-1`.
+///
+/// # Errors
+/// A message naming the expected form.
+pub fn parse_day(text: &str) -> Result<NaiveDate, String> {
+    let bytes = text.as_bytes();
+    let shape = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    let day = shape
+        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten()
+        .filter(|d| d.format("%Y").to_string() != "0000");
+    day.ok_or_else(|| format!("{text:?} is not a date YYYY-MM-DD"))
+}
+
+/// Reads a required `YYYY-MM-DD` day (see [`parse_day`]).
+pub fn strict_day<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    parse_day(&text).map_err(serde::de::Error::custom)
+}
+
+/// Reads an optional `YYYY-MM-DD` day; `null` is none.
+pub fn strict_day_or_null<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<NaiveDate>, D::Error> {
+    Option::<String>::deserialize(deserializer)?
+        .map(|text| parse_day(&text).map_err(serde::de::Error::custom))
+        .transpose()
+}
+
+/// Reads a `YYYY-MM-DD` day that may be absent (`None`), `null` (`Some(None)`) or a day.
+pub fn strict_day_patch<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<NaiveDate>>, D::Error> {
+    strict_day_or_null(deserializer).map(Some)
 }
 
 // ---- shared -------------------------------------------------------------------------------
@@ -102,20 +176,46 @@ impl AmountInput {
     /// # Errors
     /// Validation errors (under an empty field name) when it is not a valid amount.
     pub fn parse(&self) -> d::Result<d::Money> {
+        let invalid = || d::DomainError::field("", "must be a decimal number such as \"12500.00\"");
         match self {
-            Self::Text(text) => text.parse(),
-            Self::Number(number) => number.to_string().parse(),
+            Self::Text(text) if is_plain_amount(text) => text.parse(),
+            Self::Text(_) => Err(invalid()),
+            Self::Number(number) => match (number.as_u64(), number.as_f64()) {
+                (Some(whole), _) => whole.to_string().parse(),
+                (None, Some(value)) if (0.0..=crate::openapi::AMOUNT_MAX).contains(&value) => {
+                    let cents = rust_decimal::Decimal::from_f64_retain(value)
+                        .ok_or_else(invalid)?
+                        .round_dp(2);
+                    d::Money::from_decimal(cents)
+                }
+                _ => Err(d::DomainError::field(
+                    "",
+                    "must be between 0 and 9999999999999.99",
+                )),
+            },
         }
     }
+}
+
+/// `true` for `digits[.d[d]]` with at most 13 digits before the point: the one spelling of
+/// money the API reads (the schema's pattern says the same).
+fn is_plain_amount(text: &str) -> bool {
+    let (whole, cents) = text.split_once('.').unwrap_or((text, "0"));
+    let digits = |part: &str, max: usize| {
+        !part.is_empty() && part.len() <= max && part.bytes().all(|b| b.is_ascii_digit())
+    };
+    digits(whole, 13) && digits(cents, 2)
 }
 
 /// Paging parameters of list routes.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
-    /// Rows per page (1..=200, default 50).
+    /// Rows per page (default 50; clamped into 1..=200).
+    #[param(schema_with = field::limit)]
     pub limit: Option<u32>,
     /// Cursor from the previous page.
+    #[param(schema_with = field::cursor)]
     pub cursor: Option<String>,
 }
 
@@ -126,10 +226,13 @@ pub struct PageParams {
 #[serde(deny_unknown_fields)]
 pub struct SignupRequest {
     /// E-mail.
+    #[schema(schema_with = field::email_required)]
     pub email: String,
-    /// Password, at least 8 characters.
+    /// Password, 8 to 256 characters.
+    #[schema(min_length = 8, max_length = 256)]
     pub password: String,
     /// Name shown in the UI.
+    #[schema(schema_with = field::short_text)]
     pub display_name: Option<String>,
 }
 
@@ -255,12 +358,16 @@ impl From<&d::CompanySummary> for CompanySummaryDto {
 #[serde(deny_unknown_fields)]
 pub struct CompanyRequest {
     /// Name (unique, case-insensitively).
+    #[schema(schema_with = field::name)]
     pub name: String,
     /// Logo URL.
+    #[schema(schema_with = field::url_or_null)]
     pub logo_url: Option<String>,
     /// Industry.
+    #[schema(schema_with = field::short_text)]
     pub industry: Option<String>,
     /// Web site.
+    #[schema(schema_with = field::url_or_null)]
     pub website: Option<String>,
 }
 
@@ -285,19 +392,19 @@ impl CompanyRequest {
 pub struct CompanyPatchRequest {
     /// Name.
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(value_type = String)]
+    #[schema(schema_with = field::name)]
     pub name: Option<String>,
     /// Logo URL (`null` clears).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = field::url_or_null)]
     pub logo_url: Option<Option<String>>,
     /// Industry (`null` clears).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = field::short_text)]
     pub industry: Option<Option<String>>,
     /// Web site (`null` clears).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = field::url_or_null)]
     pub website: Option<Option<String>>,
 }
 
@@ -397,30 +504,40 @@ pub struct ContactDetailDto {
 #[serde(deny_unknown_fields)]
 pub struct ContactRequest {
     /// Given name.
+    #[schema(schema_with = field::name)]
     pub first_name: String,
     /// Family name.
+    #[schema(schema_with = field::name)]
     pub last_name: String,
     /// E-mail (unique among your contacts).
+    #[schema(schema_with = field::email_or_null)]
     pub email: Option<String>,
     /// Phone.
+    #[schema(schema_with = field::phone)]
     pub phone: Option<String>,
     /// Job title.
+    #[schema(schema_with = field::short_text)]
     pub title: Option<String>,
     /// An existing company.
     pub company_id: Option<Uuid>,
     /// A company to get or create.
     pub company: Option<CompanyRequest>,
     /// Lead source.
+    #[schema(schema_with = field::lead_source_or_null)]
     pub lead_source: Option<String>,
     /// Lead status.
+    #[schema(schema_with = field::lead_status_or_null)]
     pub lead_status: Option<String>,
     /// Owner colleague (default: you).
     pub contact_owner_id: Option<Uuid>,
     /// Avatar URL.
+    #[schema(schema_with = field::url_or_null)]
     pub avatar_url: Option<String>,
     /// LinkedIn URL.
+    #[schema(schema_with = field::url_or_null)]
     pub linkedin_url: Option<String>,
     /// Notes.
+    #[schema(schema_with = field::long_text)]
     pub notes: Option<String>,
 }
 
@@ -430,23 +547,23 @@ pub struct ContactRequest {
 pub struct ContactPatchRequest {
     /// Given name.
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(value_type = String)]
+    #[schema(schema_with = field::name)]
     pub first_name: Option<String>,
     /// Family name.
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(value_type = String)]
+    #[schema(schema_with = field::name)]
     pub last_name: Option<String>,
     /// E-mail (`null` clears).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = field::email_or_null)]
     pub email: Option<Option<String>>,
     /// Phone.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = field::phone)]
     pub phone: Option<Option<String>>,
     /// Job title.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = field::short_text)]
     pub title: Option<Option<String>>,
     /// Company.
     #[serde(default, deserialize_with = "double_option")]
@@ -454,11 +571,11 @@ pub struct ContactPatchRequest {
     pub company_id: Option<Option<Uuid>>,
     /// Lead source.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = field::lead_source_or_null)]
     pub lead_source: Option<Option<String>>,
     /// Lead status.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = field::lead_status_or_null)]
     pub lead_status: Option<Option<String>>,
     /// Owner colleague.
     #[serde(default, deserialize_with = "double_option")]
@@ -466,15 +583,15 @@ pub struct ContactPatchRequest {
     pub contact_owner_id: Option<Option<Uuid>>,
     /// Avatar URL.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = field::url_or_null)]
     pub avatar_url: Option<Option<String>>,
     /// LinkedIn URL.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = field::url_or_null)]
     pub linkedin_url: Option<Option<String>>,
     /// Notes.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = field::long_text)]
     pub notes: Option<Option<String>>,
 }
 
@@ -512,12 +629,18 @@ impl From<&d::PipelineStage> for StageDto {
 #[serde(deny_unknown_fields)]
 pub struct StageRequest {
     /// Name (unique in your pipeline).
+    #[schema(schema_with = field::name)]
     pub name: String,
-    /// Position (default: before the first won/lost stage).
+    /// Position (default: before the first won/lost stage; past the end: last).
+    #[serde(default, deserialize_with = "whole_or_null")]
+    #[schema(schema_with = field::position_or_null)]
     pub position: Option<u32>,
     /// `open` (default), `won` or `lost`.
+    #[schema(schema_with = field::stage_kind_or_null)]
     pub kind: Option<String>,
     /// Default probability, 0..=100.
+    #[serde(default, deserialize_with = "whole_or_null")]
+    #[schema(schema_with = field::percent_or_null)]
     pub probability: Option<i64>,
 }
 
@@ -527,15 +650,15 @@ pub struct StageRequest {
 pub struct StagePatchRequest {
     /// New name.
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(value_type = String)]
+    #[schema(schema_with = field::name)]
     pub name: Option<String>,
-    /// New position.
-    #[serde(default, deserialize_with = "non_null")]
-    #[schema(value_type = u32)]
+    /// New position (past the end: last).
+    #[serde(default, deserialize_with = "whole_non_null")]
+    #[schema(schema_with = field::position)]
     pub position: Option<u32>,
     /// New default probability.
-    #[serde(default, deserialize_with = "non_null")]
-    #[schema(value_type = i64)]
+    #[serde(default, deserialize_with = "whole_non_null")]
+    #[schema(schema_with = field::percent)]
     pub probability: Option<i64>,
 }
 
@@ -544,6 +667,7 @@ pub struct StagePatchRequest {
 #[into_params(parameter_in = Query)]
 pub struct StageDeleteParams {
     /// Name of the stage that receives the deleted stage's deals.
+    #[param(schema_with = field::plain)]
     pub move_to: Option<String>,
 }
 
@@ -683,21 +807,38 @@ pub struct BoardDto {
     pub stages: Vec<BoardColumnDto>,
 }
 
+/// The answer of `GET /api/crm/deals`: the board, or one column's page when `stage` is given
+/// (for the document only; the handler writes one or the other).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum BoardAnswer {
+    /// Without `stage`: every column with its first cards.
+    Board(BoardDto),
+    /// With `stage`: a page of that column.
+    Column(PageDto<DealDto>),
+}
+
 /// Query of the board.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct BoardParams {
-    /// Cards per column (default 100, at most 500).
+    /// Cards per column (default 100; clamped into 1..=500).
+    #[param(schema_with = field::limit)]
     pub per_stage: Option<u32>,
-    /// With `cursor`: page through this one column (stage name).
+    /// Page through this one column (stage name): the answer is `{data, next_cursor}`.
+    #[param(schema_with = field::plain)]
     pub stage: Option<String>,
     /// Cursor of a column (with `stage`).
+    #[param(schema_with = field::cursor)]
     pub cursor: Option<String>,
-    /// Page size of a column (with `stage`).
+    /// Page size of a column (with `stage`; clamped into 1..=500).
+    #[param(schema_with = field::limit)]
     pub limit: Option<u32>,
     /// Search in deal, company and contact names.
+    #[param(schema_with = field::search)]
     pub q: Option<String>,
     /// Only this priority.
+    #[param(schema_with = field::priority_filter)]
     pub priority: Option<String>,
     /// Only this owner.
     pub owner_id: Option<Uuid>,
@@ -708,25 +849,31 @@ pub struct BoardParams {
 #[serde(deny_unknown_fields)]
 pub struct DealRequest {
     /// Title.
+    #[schema(schema_with = field::name)]
     pub name: String,
     /// Stage name (or `stage_id`).
     pub stage: Option<String>,
     /// Stage id (or `stage`).
     pub stage_id: Option<Uuid>,
     /// Budget, decimal string or number.
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = field::amount_or_null)]
     pub amount: Option<AmountInput>,
     /// Description.
+    #[schema(schema_with = field::long_text)]
     pub description: Option<String>,
     /// Company.
     pub company_id: Option<Uuid>,
     /// Contact (one of yours).
     pub contact_id: Option<Uuid>,
-    /// Priority.
+    /// Priority (default `medium`).
+    #[schema(schema_with = field::priority_or_null)]
     pub priority: Option<String>,
     /// Progress, 0..=100.
+    #[serde(default, deserialize_with = "whole_or_null")]
+    #[schema(schema_with = field::percent_or_null)]
     pub progress: Option<i64>,
     /// Closing date.
+    #[serde(default, deserialize_with = "strict_day_or_null")]
     pub close_date: Option<NaiveDate>,
     /// Owner (default: you).
     pub owner_id: Option<Uuid>,
@@ -741,26 +888,26 @@ pub struct DealRequest {
 pub struct DealPatchRequest {
     /// Title.
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(value_type = String)]
+    #[schema(schema_with = field::name)]
     pub name: Option<String>,
     /// Description.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = field::long_text)]
     pub description: Option<Option<String>>,
     /// Budget.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = field::amount_or_null)]
     pub amount: Option<Option<AmountInput>>,
     /// Priority.
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(value_type = String)]
+    #[schema(schema_with = field::priority)]
     pub priority: Option<String>,
     /// Progress.
-    #[serde(default, deserialize_with = "non_null")]
-    #[schema(value_type = i64)]
+    #[serde(default, deserialize_with = "whole_non_null")]
+    #[schema(schema_with = field::percent)]
     pub progress: Option<i64>,
     /// Closing date.
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "strict_day_patch")]
     #[schema(value_type = Option<NaiveDate>)]
     pub close_date: Option<Option<NaiveDate>>,
     /// Owner.
@@ -784,8 +931,8 @@ pub struct DealPatchRequest {
     #[schema(value_type = Uuid)]
     pub stage_id: Option<Uuid>,
     /// Land at this position.
-    #[serde(default, deserialize_with = "non_null")]
-    #[schema(value_type = u32)]
+    #[serde(default, deserialize_with = "whole_non_null")]
+    #[schema(schema_with = field::position)]
     pub stage_order: Option<u32>,
 }
 
@@ -908,14 +1055,17 @@ impl From<&d::Activity> for ActivityDto {
 pub struct ActivityRequest {
     /// `call`, `email`, `meeting`, `note` or `task`.
     #[serde(rename = "type")]
+    #[schema(schema_with = field::activity_type)]
     pub kind: String,
     /// Contact (one of yours).
     pub contact_id: Option<Uuid>,
     /// Deal (one of yours).
     pub deal_id: Option<Uuid>,
     /// Subject.
+    #[schema(schema_with = field::short_text)]
     pub subject: Option<String>,
     /// Body.
+    #[schema(schema_with = field::long_text)]
     pub description: Option<String>,
     /// Type-specific metadata.
     #[serde(default)]
@@ -929,11 +1079,11 @@ pub struct ActivityRequest {
 pub struct ActivityPatchRequest {
     /// Subject.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = field::short_text)]
     pub subject: Option<Option<String>>,
     /// Body.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = field::long_text)]
     pub description: Option<Option<String>>,
     /// Replacement metadata.
     #[schema(value_type = Option<Object>)]
@@ -950,13 +1100,16 @@ pub struct ActivityParams {
     pub deal_id: Option<Uuid>,
     /// Only this type.
     #[serde(rename = "type")]
-    #[param(rename = "type")]
+    #[param(rename = "type", schema_with = field::activity_type_filter)]
     pub kind: Option<String>,
     /// Search in subject and description.
+    #[param(schema_with = field::search)]
     pub q: Option<String>,
-    /// Rows per page.
+    /// Rows per page (default 50; clamped into 1..=200).
+    #[param(schema_with = field::limit)]
     pub limit: Option<u32>,
     /// Cursor.
+    #[param(schema_with = field::cursor)]
     pub cursor: Option<String>,
 }
 
@@ -994,14 +1147,16 @@ impl From<&d::MarketingSpend> for SpendDto {
 #[serde(deny_unknown_fields)]
 pub struct SpendRequest {
     /// Day.
+    #[serde(deserialize_with = "strict_day")]
     pub spent_on: NaiveDate,
     /// Channel.
+    #[schema(schema_with = field::lead_source)]
     pub lead_source: String,
     /// Allotted.
-    #[schema(value_type = String)]
+    #[schema(schema_with = field::amount_required)]
     pub allotted: AmountInput,
     /// Used.
-    #[schema(value_type = String)]
+    #[schema(schema_with = field::amount_required)]
     pub used: AmountInput,
 }
 
@@ -1010,7 +1165,9 @@ pub struct SpendRequest {
 #[into_params(parameter_in = Query)]
 pub struct RangeParams {
     /// First day (inclusive), default 30 days ago.
+    #[serde(default, deserialize_with = "strict_day_or_null")]
     pub from: Option<NaiveDate>,
     /// Last day (exclusive), default tomorrow.
+    #[serde(default, deserialize_with = "strict_day_or_null")]
     pub to: Option<NaiveDate>,
 }

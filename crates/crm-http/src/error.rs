@@ -59,6 +59,18 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
 
+    /// The same error with `details` replaced (e.g. `{"line": 3}` for a malformed upload).
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = details;
+        self
+    }
+
+    /// The same error with another human message (e.g. a route's own body limit).
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
     /// 400 `bad_request` for a query parameter that does not parse (an unknown filter value, a
     /// cursor this server did not make, an unknown sort); a validation error keeps its
     /// `details.fields`, so the client still learns which parameter was wrong.
@@ -76,6 +88,11 @@ impl ApiError {
     /// 401 `unauthorized`.
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    /// 403 `forbidden`.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 
     /// 404 `not_found`.
@@ -199,9 +216,13 @@ impl From<DomainError> for ApiError {
     }
 }
 
-/// Pool and connection failures mean the database is away, not that the request is wrong.
-fn is_unavailable(cause: &str) -> bool {
-    cause.contains("Failed to acquire connection")
+/// Whether the cause of a [`DomainError::Unexpected`] says the database is away (the pages use
+/// it too). Pool and connection failures, a server that shuts down and a statement cancelled
+/// by its timeout mean the database is away or overloaded, not that the request is wrong: 503, which a
+/// client may retry. The store marks them (`crm_store::DATABASE_UNAVAILABLE`).
+pub fn is_unavailable(cause: &str) -> bool {
+    cause.starts_with(crm_store::DATABASE_UNAVAILABLE)
+        || cause.contains("Failed to acquire connection")
         || cause.contains("Connection Error")
         || cause.contains("connection refused")
         || cause.contains("pool timed out")
@@ -237,13 +258,47 @@ pub fn query_error(
     ApiError::bad_request(format!("invalid query parameter: {err}")).into()
 }
 
-/// Maps path errors (e.g. a malformed id) to 400.
-pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::bad_request(format!("invalid path parameter: {err}")).into()
+/// Maps path errors (e.g. a malformed id) to 400 — unless the path is another documented
+/// route that does not serve this method (`PATCH /api/crm/contacts/export.csv` reaches the
+/// `{id}` route): that is a 405.
+pub fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+    match method_not_allowed(req) {
+        Some(response) => actix_web::error::InternalError::from_response(err, response).into(),
+        None => ApiError::bad_request(format!("invalid path parameter: {err}")).into(),
+    }
 }
 
-/// The default service: a request no route matches gets the JSON 404 of every other error
-/// (its message names the route, so a client can tell it from a missing row).
+/// The default service: a request for a documented path with a method it does not serve is
+/// 405 `method_not_allowed` with an `Allow` header listing the methods it does serve; any other
+/// request no route matches gets the JSON 404 of every other error (its message names the
+/// route, so a client can tell it from a missing row).
 pub async fn no_route(req: HttpRequest) -> HttpResponse {
-    ApiError::not_found(format!("no route for {} {}", req.method(), req.path())).error_response()
+    method_not_allowed(&req).unwrap_or_else(|| {
+        ApiError::not_found(format!("no route for {} {}", req.method(), req.path()))
+            .error_response()
+    })
+}
+
+/// The 405 answer (with `Allow`) when the best-matching documented path of `req` does not
+/// serve its method; `None` when no documented path matches or the method is served.
+fn method_not_allowed(req: &HttpRequest) -> Option<HttpResponse> {
+    let allowed = crate::openapi::allowed_methods(req.path());
+    if allowed.is_empty() || allowed.contains(&req.method().as_str()) {
+        return None;
+    }
+    let allow = allowed.join(", ");
+    let mut response = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!(
+            "{} is not allowed on {}; use {allow}",
+            req.method(),
+            req.path()
+        ),
+    )
+    .error_response();
+    if let Ok(value) = HeaderValue::from_str(&allow) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    Some(response)
 }

@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod dto;
 pub mod error;
+pub mod guard;
 pub mod health;
 pub mod openapi;
 
@@ -96,6 +97,7 @@ pub fn app(
     >,
 > {
     let (app, document) = App::new()
+        .wrap(actix_web::middleware::from_fn(guard::guard))
         .wrap(TracingLogger::default())
         .app_data(state)
         .configure(configure_extractors)
@@ -103,8 +105,12 @@ pub fn app(
         .openapi(openapi::ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
+    let document = openapi::with_links(document);
     app.service(web::redirect("/api/docs", "/api/docs/"))
-        .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", document))
+        .service(
+            SwaggerUi::new("/api/docs/{_:.*}")
+                .external_url_unchecked("/api/openapi.json", openapi::to_json(&document)),
+        )
         .default_service(web::to(error::no_route))
 }
 

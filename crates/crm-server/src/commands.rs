@@ -31,7 +31,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.clone().unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli).await,
         Command::Migrate { action } => migrate(&cli.database_url, action).await,
-        Command::Seed { reset } => seed(&cli.database_url, reset).await,
+        Command::Seed {
+            reset,
+            scale: true,
+            sizes,
+        } => seed_scale(&cli.database_url, &sizes, reset).await,
+        Command::Seed { reset, .. } => seed(&cli.database_url, reset).await,
     }
 }
 
@@ -42,7 +47,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 /// # Errors
 /// When the address cannot be bound.
 pub fn build_application(store: Store, cli: &Cli) -> anyhow::Result<Application> {
-    let state = match jwt_secret(&cli.database_url)? {
+    let mut state = match jwt_secret(&cli.database_url)? {
         Some(secret) => AppState::new(store).with_auth(crm_http::AuthConfig::new(secret)),
         None => {
             tracing::warn!(
@@ -51,6 +56,7 @@ pub fn build_application(store: Store, cli: &Cli) -> anyhow::Result<Application>
             AppState::new(store)
         }
     };
+    state.auth.secure_cookies = cli.secure_cookies;
     Application::build_with(state, &cli.bind, crm_web::configure)
         .with_context(|| format!("cannot listen on {}", cli.bind))
 }
@@ -97,7 +103,7 @@ fn write_private(path: &str, contents: &str) -> std::io::Result<()> {
 /// until SIGINT or SIGTERM.
 async fn serve(cli: &Cli) -> anyhow::Result<()> {
     let url = &cli.database_url;
-    let store = connect(url).await?;
+    let store = connect_with(url, &store_config(cli)).await?;
     let (_, pending) = store.migration_status().await?;
     store.migrate().await?;
     tracing::info!(
@@ -196,22 +202,48 @@ async fn seed(url: &DatabaseUrl, reset: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Connects, wording every failure as one line that never shows the password.
+/// `crm seed --scale [--reset] [sizes]`: migrate, then write the benchmark data set.
+async fn seed_scale(
+    url: &DatabaseUrl,
+    sizes: &seed::ScaleOptions,
+    reset: bool,
+) -> anyhow::Result<()> {
+    let store = connect(url).await?;
+    say!("database: {}", describe(url));
+    store.migrate().await?;
+    let report = seed::seed_scale(&store, sizes, reset).await?;
+    say!("{report}");
+    store.close().await.ok();
+    Ok(())
+}
+
+/// The pool size and statement timeout of `crm serve`, from the command line / environment.
+fn store_config(cli: &Cli) -> StoreConfig {
+    StoreConfig {
+        max_connections: cli.db_pool_size,
+        statement_timeout: (cli.db_statement_timeout_ms > 0)
+            .then(|| std::time::Duration::from_millis(cli.db_statement_timeout_ms)),
+        ..StoreConfig::new(cli.database_url.expose())
+    }
+}
+
+/// Connects with the default settings (maintenance commands).
 async fn connect(url: &DatabaseUrl) -> anyhow::Result<Store> {
-    Store::connect(&StoreConfig::new(url.expose()))
-        .await
-        .map_err(|err| match err {
-            StoreError::BadUrl(why) => {
-                anyhow!(
-                    "cannot connect to the database: unsupported URL, {why} (DATABASE_URL={url})"
-                )
-            }
-            StoreError::Connect(why) => anyhow!(
-                "cannot connect to the database: {} (DATABASE_URL={url})",
-                url.redact(&why)
-            ),
-            other => anyhow!(url.redact(&other.to_string())),
-        })
+    connect_with(url, &StoreConfig::new(url.expose())).await
+}
+
+/// Connects, wording every failure as one line that never shows the password.
+async fn connect_with(url: &DatabaseUrl, config: &StoreConfig) -> anyhow::Result<Store> {
+    Store::connect(config).await.map_err(|err| match err {
+        StoreError::BadUrl(why) => {
+            anyhow!("cannot connect to the database: unsupported URL, {why} (DATABASE_URL={url})")
+        }
+        StoreError::Connect(why) => anyhow!(
+            "cannot connect to the database: {} (DATABASE_URL={url})",
+            url.redact(&why)
+        ),
+        other => anyhow!(url.redact(&other.to_string())),
+    })
 }
 
 /// The demo users that exist in this database (the banner only offers sign-ins that work).

@@ -52,6 +52,31 @@ pub struct Cli {
     )]
     pub no_seed: bool,
 
+    /// Mark the session cookies `Secure` (set it when the site is served over HTTPS, e.g.
+    /// behind a TLS-terminating proxy; browsers then never send them over plain HTTP).
+    #[arg(
+        long,
+        env = "CRM_SECURE_COOKIES",
+        value_parser = clap::builder::FalseyValueParser::new(),
+        global = true
+    )]
+    pub secure_cookies: bool,
+
+    /// Database connections in the pool: requests beyond it wait (up to 10 s, then 503).
+    #[arg(long, env = "CRM_DB_POOL_SIZE", default_value_t = crm_store::DEFAULT_POOL_SIZE,
+          value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub db_pool_size: u32,
+
+    /// PostgreSQL `statement_timeout` of every request's transaction, in milliseconds (0: the
+    /// server's own setting); a statement over it fails and the request answers 503.
+    #[arg(
+        long,
+        env = "CRM_DB_STATEMENT_TIMEOUT_MS",
+        default_value_t = 5000,
+        global = true
+    )]
+    pub db_statement_timeout_ms: u64,
+
     /// What to do; `serve` when omitted.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -68,11 +93,19 @@ pub enum Command {
         #[command(subcommand)]
         action: MigrateAction,
     },
-    /// Migrate, then write the demo data (re-runnable; keeps existing rows unless --reset).
+    /// Migrate, then write the demo data (re-runnable; keeps existing rows unless --reset),
+    /// or with --scale the large benchmark data set (sizes as flags).
     Seed {
         /// Delete every row first.
         #[arg(long)]
         reset: bool,
+        /// Write the large benchmark data set (users `scale-user-NNNN@scale.crm`, password
+        /// `scale-pass`) straight into the tables instead of the demo data.
+        #[arg(long)]
+        scale: bool,
+        /// The sizes of the --scale data set.
+        #[command(flatten)]
+        sizes: seed::ScaleOptions,
     },
 }
 
@@ -227,6 +260,16 @@ mod tests {
     }
 
     #[test]
+    fn secure_cookies_are_off_unless_asked_for() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args).map(|cli| cli.secure_cookies);
+        assert_eq!(parse(&["crm", "serve"]).ok(), Some(false));
+        assert_eq!(
+            parse(&["crm", "serve", "--secure-cookies"]).ok(),
+            Some(true)
+        );
+    }
+
+    #[test]
     fn a_password_in_the_user_info_is_masked() {
         let u = url("postgres://crm:s3cret@db.example:5432/crm");
         assert_eq!(u.to_string(), "postgres://crm:****@db.example:5432/crm");
@@ -297,6 +340,30 @@ mod tests {
                 action: MigrateAction::Down { all: true }
             }))
         ));
+    }
+
+    #[test]
+    fn seed_scale_takes_its_sizes_as_flags() {
+        let cli = Cli::try_parse_from([
+            "crm",
+            "seed",
+            "--scale",
+            "--users",
+            "3",
+            "--deals-per-user",
+            "40",
+        ]);
+        match cli.map(|c| c.command) {
+            Ok(Some(Command::Seed {
+                reset: false,
+                scale: true,
+                sizes,
+            })) => {
+                assert_eq!((sizes.users, sizes.deals_per_user), (3, 40));
+                assert_eq!(sizes.activities, seed::ScaleOptions::default().activities);
+            }
+            other => panic!("unexpected parse: {other:?}"),
+        }
     }
 
     #[test]

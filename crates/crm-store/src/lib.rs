@@ -19,13 +19,19 @@ use crm_domain::Repositories;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection};
 
-pub use error::{StoreError, map_db_err};
+pub use error::{DATABASE_UNAVAILABLE, StoreError, map_db_err};
 
 /// Result alias of this crate's setup functions.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The URL of the embedded default database: `crm.db` in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://crm.db?mode=rwc";
+
+/// The default pool size (see `docs/operations.md` for how to size it).
+pub const DEFAULT_POOL_SIZE: u32 = 16;
+
+/// The default `statement_timeout` of tenant transactions on PostgreSQL.
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Connection settings.
 #[derive(Debug, Clone)]
@@ -34,14 +40,19 @@ pub struct StoreConfig {
     pub url: String,
     /// Pool size; SQLite writes are serialised by the database anyway.
     pub max_connections: u32,
+    /// On PostgreSQL, the `statement_timeout` of every tenant transaction (`SET LOCAL`, so
+    /// migrations and seeding are not limited); `None` keeps the server's setting. SQLite has
+    /// no such limit.
+    pub statement_timeout: Option<Duration>,
 }
 
 impl StoreConfig {
-    /// Settings for `url` with the default pool size.
+    /// Settings for `url` with the default pool size and statement timeout.
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
-            max_connections: 16,
+            max_connections: DEFAULT_POOL_SIZE,
+            statement_timeout: Some(DEFAULT_STATEMENT_TIMEOUT),
         }
     }
 }
@@ -50,6 +61,8 @@ impl StoreConfig {
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    /// `statement_timeout` in milliseconds, as `set_config` takes it.
+    statement_timeout_ms: Option<String>,
 }
 
 impl Store {
@@ -83,7 +96,19 @@ impl Store {
         let db = Database::connect(options)
             .await
             .map_err(|err| StoreError::Connect(err.to_string()))?;
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            statement_timeout_ms: None,
+        }
+        .with_statement_timeout(config.statement_timeout))
+    }
+
+    /// The same pool with another statement timeout for its tenant transactions (`None`: the
+    /// server's own setting). Clones made before keep theirs.
+    pub fn with_statement_timeout(mut self, timeout: Option<Duration>) -> Self {
+        // 0 would mean "no limit" to PostgreSQL: the smallest limit is 1 ms.
+        self.statement_timeout_ms = timeout.map(|t| t.as_millis().max(1).to_string());
+        self
     }
 
     /// The underlying connection, for migrations, analytics and tests.

@@ -133,6 +133,7 @@ impl TestDb {
         let config = StoreConfig {
             url: with_database(url, &name),
             max_connections: POSTGRES_POOL,
+            ..StoreConfig::new("")
         };
         let store = Store::connect(&config)
             .await
@@ -234,6 +235,7 @@ async fn migrate(url: &str) -> Result<(), String> {
     let store = Store::connect(&StoreConfig {
         url: url.to_owned(),
         max_connections: 1,
+        ..StoreConfig::new("")
     })
     .await
     .map_err(|err| err.to_string())?;

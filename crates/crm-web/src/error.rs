@@ -30,6 +30,8 @@ pub enum PageError {
     Forbidden(String),
     /// The request cannot be understood.
     BadRequest(String),
+    /// The database is away or overloaded; a retry may work (503).
+    Unavailable,
     /// Something broke on our side; the cause was logged.
     Internal,
 }
@@ -48,6 +50,7 @@ impl fmt::Display for PageError {
             Self::SignIn { .. } => f.write_str("sign in first"),
             Self::NotFound => f.write_str("not found"),
             Self::Forbidden(m) | Self::BadRequest(m) => f.write_str(m),
+            Self::Unavailable => f.write_str("temporarily unavailable"),
             Self::Internal => f.write_str("internal error"),
         }
     }
@@ -66,6 +69,10 @@ impl From<DomainError> for PageError {
                     .join("; "),
             ),
             DomainError::Conflict { message, .. } => Self::BadRequest(message),
+            DomainError::Unexpected(cause) if crm_http::error::is_unavailable(&cause) => {
+                tracing::warn!(error = %cause, "database unavailable");
+                Self::Unavailable
+            }
             DomainError::Unexpected(cause) => Self::internal(&cause),
         }
     }
@@ -92,6 +99,7 @@ impl ResponseError for PageError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -126,6 +134,10 @@ pub fn error_page(status: StatusCode, err: &PageError) -> HttpResponse {
         ),
         PageError::Forbidden(m) => ("Not allowed", m.clone()),
         PageError::BadRequest(m) => ("That did not work", m.clone()),
+        PageError::Unavailable => (
+            "Temporarily unavailable",
+            "The CRM cannot reach its database right now. Please try again in a moment.".to_owned(),
+        ),
         PageError::Internal | PageError::SignIn { .. } => (
             "Something went wrong",
             "Something went wrong on our side. Please try again.".to_owned(),

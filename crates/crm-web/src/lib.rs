@@ -26,7 +26,7 @@ pub use session::FLASH_COOKIE;
 /// Registers every page route and `/static/{file}`. Mount it on the same `App` as
 /// `crm_http`'s routes (it needs `web::Data<crm_http::AppState>`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use pages::{activity, add_contact, auth, board, dashboard, deal, lead, search};
+    use pages::{activity, add_contact, auth, board, contacts, dashboard, deal, lead, search};
     cfg.app_data(web::FormConfig::default().limit(256 * 1024))
         .route("/static/{name}", web::get().to(assets::serve))
         .route("/", web::get().to(auth::root))
@@ -35,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/signup", web::get().to(auth::signup_page))
         .route("/signup", web::post().to(auth::signup))
         .route("/logout", web::post().to(auth::logout))
+        .route("/apps/crm/contacts", web::get().to(contacts::page))
         .route("/apps/crm/add-contact", web::get().to(add_contact::page))
         .route("/apps/crm/add-contact", web::post().to(add_contact::submit))
         .route("/apps/crm/lead-details", web::get().to(lead::page))

@@ -644,4 +644,95 @@
       });
     }
   }
+
+  // ---- CSV import: upload with a progress bar, then the report in place ------------------------
+  function describeImport(report) {
+    const parts = [
+      report.created + " created",
+      report.updated + " updated",
+      report.skipped + " skipped",
+      report.failed + " failed",
+    ];
+    return (report.dry_run ? "Preview: " : "Imported: ") + parts.join(", ");
+  }
+
+  function showImportResult(box, report) {
+    box.textContent = "";
+    const summary = document.createElement("p");
+    summary.textContent = describeImport(report);
+    summary.dataset.testid = "import-summary";
+    box.appendChild(summary);
+    if (report.ignored_columns && report.ignored_columns.length) {
+      const ignored = document.createElement("p");
+      ignored.className = "muted small";
+      ignored.textContent = "Ignored columns: " + report.ignored_columns.join(", ");
+      box.appendChild(ignored);
+    }
+    const list = document.createElement("ul");
+    list.className = "import-errors";
+    (report.errors || []).slice(0, 100).forEach((err) => {
+      const item = document.createElement("li");
+      const problems = Object.entries(err.fields || {}).map(([field, messages]) => field + ": " + messages.join("; "));
+      item.textContent = "Line " + err.line + " — " + problems.join(" · ");
+      list.appendChild(item);
+    });
+    if (list.children.length) box.appendChild(list);
+  }
+
+  $$("[data-import-form]").forEach((form) => {
+    const progressBox = $("[data-import-progress]", form);
+    const bar = $("progress", form);
+    const status = $("[data-import-status]", form);
+    const result = $("[data-import-result]", form);
+    const submit = $("button[type=submit]", form);
+    form.addEventListener("submit", (e) => {
+      const file = form.elements.file && form.elements.file.files[0];
+      if (!file) return;
+      e.preventDefault();
+      const query = "?on_duplicate=" + enc(form.elements.on_duplicate.value) +
+        (form.elements.dry_run.checked ? "&dry_run=true" : "");
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", "/api/crm/contacts/import" + query);
+      xhr.setRequestHeader("Content-Type", "text/csv");
+      xhr.setRequestHeader("Accept", "application/json");
+      progressBox.hidden = false;
+      bar.classList.remove("progress-done");
+      bar.value = 0;
+      status.textContent = "Uploading…";
+      result.textContent = "";
+      submit.disabled = true;
+      xhr.upload.addEventListener("progress", (ev) => {
+        if (!ev.lengthComputable) return;
+        const pct = Math.round((ev.loaded / ev.total) * 100);
+        bar.value = pct;
+        status.textContent = "Uploading… " + pct + "%";
+      });
+      xhr.upload.addEventListener("load", () => {
+        bar.removeAttribute("value");
+        status.textContent = "Checking and saving the rows…";
+      });
+      xhr.addEventListener("loadend", () => {
+        submit.disabled = false;
+        let body = null;
+        try {
+          body = JSON.parse(xhr.responseText);
+        } catch (_) {
+          body = null;
+        }
+        if (xhr.status === 200 && body) {
+          bar.value = 100;
+          bar.classList.add("progress-done");
+          status.textContent = "Done";
+          showImportResult(result, body);
+          toast(describeImport(body), body.failed ? "error" : "success");
+        } else {
+          bar.value = 0;
+          const message = (body && body.error && body.error.message) || "The import failed (" + xhr.status + ")";
+          status.textContent = message;
+          toast(message, "error");
+        }
+      });
+      xhr.send(file);
+    });
+  });
 })();

@@ -1349,3 +1349,13 @@ async fn edited_metadata_is_parsed_as_the_stored_activity_type() {
 
     assert!(result.is_ok(), "{result:?}");
 }
+
+#[tokio::test]
+async fn the_detail_of_a_missing_deal_is_not_found() {
+    let mut mocks = Mocks::default();
+    mocks.deals.expect_detail().returning(|_, _| Ok(None));
+
+    let result = mocks.services().deal_detail(tenant(), Uuid::now_v7()).await;
+
+    assert_not_found(result, "deal");
+}

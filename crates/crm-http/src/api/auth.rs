@@ -106,7 +106,12 @@ pub(crate) async fn authenticate(
     if let Err(wait) = state.login_limiter.check(&key) {
         return Err(ApiError::rate_limited(wait));
     }
-    let credentials = state.services.repos().users.credentials(&email).await?;
+    // No stored address holds NUL, and PostgreSQL cannot even compare text with it.
+    let credentials = if email.contains('\0') {
+        None
+    } else {
+        state.services.repos().users.credentials(&email).await?
+    };
     let (user, hash) = match credentials {
         Some(c) => (Some(c.user), c.password_hash),
         None => (None, None),

@@ -14,6 +14,7 @@ use crate::dto::{
     CompanyDetailDto, CompanyDto, CompanyPatchRequest, CompanyRequest, DealDto, PageDto,
 };
 use crate::error::{ApiError, ErrorBody, Result};
+use crate::openapi::field;
 
 /// Registers the company routes.
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
@@ -28,10 +29,13 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
 #[into_params(parameter_in = Query)]
 pub struct CompanyParams {
     /// Search in names.
+    #[param(schema_with = field::search)]
     pub q: Option<String>,
     /// Rows per page.
+    #[param(schema_with = field::limit)]
     pub limit: Option<u32>,
     /// Cursor.
+    #[param(schema_with = field::cursor)]
     pub cursor: Option<String>,
 }
 

@@ -17,6 +17,7 @@ use crate::dto::{
     ContactDetailDto, ContactDto, ContactPatchRequest, ContactRequest, DealDto, PageDto, StageDto,
 };
 use crate::error::{ApiError, ErrorBody, Result};
+use crate::openapi::field;
 
 /// Registers the contact routes.
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
@@ -32,18 +33,24 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
 #[into_params(parameter_in = Query)]
 pub struct ContactParams {
     /// Search in names, e-mail and phone.
+    #[param(schema_with = field::search)]
     pub q: Option<String>,
     /// Only this lead status.
+    #[param(schema_with = field::lead_status_filter)]
     pub lead_status: Option<String>,
     /// Only this lead source.
+    #[param(schema_with = field::lead_source_filter)]
     pub lead_source: Option<String>,
     /// Only this company.
     pub company_id: Option<Uuid>,
     /// `created_at`, `-created_at` (default), `name`, `-name`.
+    #[param(schema_with = field::contact_sort)]
     pub sort: Option<String>,
     /// Rows per page.
+    #[param(schema_with = field::limit)]
     pub limit: Option<u32>,
     /// Cursor.
+    #[param(schema_with = field::cursor)]
     pub cursor: Option<String>,
 }
 

@@ -3,9 +3,7 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use crm_domain::deal::{PER_STAGE_DEFAULT, PER_STAGE_MAX};
 use crm_domain::error::Validator;
-use crm_domain::{
-    ActivityQuery, BoardQuery, ColumnPage, DealInput, DealPatch, Progress, StageRef, text,
-};
+use crm_domain::{BoardQuery, ColumnPage, DealInput, DealPatch, Progress, StageRef, text};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -13,9 +11,9 @@ use super::{parse_opt, query_opt, relabel};
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::dto::{
-    ActivityDto, BoardColumnDto, BoardDto, BoardParams, CollaboratorRequest, CompanyDto,
-    DealCompanyDto, DealDetailDto, DealDto, DealPatchRequest, DealRequest, PageDto, StageChangeDto,
-    StageDto,
+    ActivityDto, BoardAnswer, BoardColumnDto, BoardDto, BoardParams, CollaboratorRequest,
+    CompanyDto, DealCompanyDto, DealDetailDto, DealDto, DealPatchRequest, DealRequest, PageDto,
+    StageChangeDto, StageDto,
 };
 use crate::error::{ErrorBody, Result};
 
@@ -40,7 +38,7 @@ fn stage_ref(name: Option<String>, id: Option<Uuid>) -> Option<StageRef> {
 
 /// The Kanban board, or with `stage` and `cursor` the next cards of one column.
 #[utoipa::path(tag = "deals", params(BoardParams), security(("bearer" = [])),
-    responses((status = 200, description = "The board (`{stages}`), or one column's page (`{data, next_cursor}`) when `stage` is given", body = BoardDto),
+    responses((status = 200, description = "The board (`{stages}`), or one column's page (`{data, next_cursor}`) when `stage` is given", body = BoardAnswer),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
 #[get("/deals")]
 pub async fn board(
@@ -78,6 +76,14 @@ pub async fn board(
             .await?;
         return Ok(HttpResponse::Ok().json(PageDto::from_page(column, |d| DealDto::from(&d))));
     }
+    // The cursor belongs to a column page; without `stage` it is still checked, so a
+    // malformed one is a 400 whichever form of the answer was asked for.
+    super::page(
+        None,
+        params.cursor.as_deref(),
+        PER_STAGE_DEFAULT,
+        PER_STAGE_MAX,
+    )?;
     let per_stage = params
         .per_stage
         .unwrap_or(PER_STAGE_DEFAULT)
@@ -131,44 +137,24 @@ pub async fn get_deal(
     user: AuthUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse> {
-    let tenant = user.tenant();
-    let deal = state.services.deal(tenant, id.into_inner()).await?;
-    let repos = state.services.repos();
-    let company_detail = match deal.company_id {
-        Some(company_id) => match repos.companies.find(company_id).await? {
-            Some(company) => {
-                let others = repos.deals.with_company(tenant, company_id).await?;
-                Some(DealCompanyDto {
-                    company: CompanyDto::from(company),
-                    deals: others
-                        .iter()
-                        .filter(|d| d.id != deal.id)
-                        .map(DealDto::from)
-                        .collect(),
-                })
-            }
-            None => None,
-        },
-        None => None,
-    };
-    let history = repos.deals.stage_history(tenant, deal.id).await?;
-    let activities = repos
-        .activities
-        .list(
-            tenant,
-            ActivityQuery {
-                deal_id: Some(deal.id),
-                ..ActivityQuery::default()
-            },
-        )
+    let detail = state
+        .services
+        .deal_detail(user.tenant(), id.into_inner())
         .await?;
-    let stages = repos.stages.list(tenant).await?;
+    let company_detail = detail.company.map(|company| DealCompanyDto {
+        company: CompanyDto::from(company),
+        deals: detail.company_deals.iter().map(DealDto::from).collect(),
+    });
     Ok(HttpResponse::Ok().json(DealDetailDto {
-        deal: DealDto::from(&deal),
+        deal: DealDto::from(&detail.deal),
         company_detail,
-        stage_history: history.iter().map(StageChangeDto::from).collect(),
-        activities: activities.data.iter().map(ActivityDto::from).collect(),
-        stages: stages.iter().map(StageDto::from).collect(),
+        stage_history: detail
+            .stage_history
+            .iter()
+            .map(StageChangeDto::from)
+            .collect(),
+        activities: detail.activities.iter().map(ActivityDto::from).collect(),
+        stages: detail.stages.iter().map(StageDto::from).collect(),
     }))
 }
 

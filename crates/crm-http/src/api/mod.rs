@@ -1,12 +1,15 @@
 //! The JSON API under `/api`, one module per resource.
 
 pub mod activities;
+pub mod analytics;
 pub mod auth;
 pub mod companies;
 pub mod contacts;
+pub mod contacts_csv;
 pub mod deals;
 pub mod spend;
 pub mod stages;
+pub mod tasks;
 pub mod users;
 
 use std::str::FromStr;
@@ -25,11 +28,15 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
             scope("/api/crm")
                 .configure(users::configure)
                 .configure(companies::configure)
+                // Before the contact routes: `export.csv` is not a contact id.
+                .configure(contacts_csv::configure)
                 .configure(contacts::configure)
                 .configure(stages::configure)
                 .configure(deals::configure)
                 .configure(activities::configure)
-                .configure(spend::configure),
+                .configure(tasks::configure)
+                .configure(spend::configure)
+                .configure(analytics::configure),
         );
 }
 

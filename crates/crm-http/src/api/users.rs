@@ -9,6 +9,7 @@ use crate::AppState;
 use crate::auth::AuthUser;
 use crate::dto::{ListDto, UserSummaryDto};
 use crate::error::{ErrorBody, Result};
+use crate::openapi::field;
 
 /// Registers the users route.
 pub fn configure(cfg: &mut ServiceConfig<'_>) {
@@ -20,8 +21,10 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
 #[into_params(parameter_in = Query)]
 pub struct UserParams {
     /// Search in names and e-mails.
+    #[param(schema_with = field::search)]
     pub q: Option<String>,
     /// At most this many (default 50, at most 200).
+    #[param(schema_with = field::limit)]
     pub limit: Option<u32>,
 }
 

@@ -97,7 +97,30 @@ async fn every_protected_route_refuses_every_kind_of_bad_token_with_401(store: S
     let app = TestApp::spawn(store).await;
     let user = app.signup("ann@example.com").await;
     let routes = protected_routes(&app).await;
-    assert!(routes.len() >= 28, "only {} protected routes", routes.len());
+    assert!(routes.len() >= 38, "only {} protected routes", routes.len());
+    // The dashboard and analytics routes are among them.
+    for path in [
+        "/api/crm/dashboard",
+        "/api/crm/dashboard/kpis",
+        "/api/crm/dashboard/revenue",
+        "/api/crm/dashboard/lead-sources",
+        "/api/crm/dashboard/acquisition-cost",
+        "/api/crm/dashboard/sales-funnel",
+        "/api/crm/dashboard/customer-feedback",
+        "/api/crm/dashboard/lifetime-value",
+        "/api/crm/dashboard/active-users",
+    ] {
+        assert!(
+            routes.iter().any(|(m, p)| m == Method::GET && p == path),
+            "{path} is not a protected route"
+        );
+    }
+    assert!(
+        routes.iter().any(|(m, p)| m == Method::GET
+            && p.starts_with("/api/crm/deals/")
+            && p.ends_with("/analytics")),
+        "the deal analytics route is not a protected route"
+    );
     for (kind, token) in bad_tokens(&user.id) {
         for (method, path) in &routes {
             let mut request = app.raw(method.clone(), path);

@@ -5,7 +5,7 @@ use chrono::Utc;
 use crm_domain::repo::ActivityRepository;
 use crm_domain::{
     Activity, ActivityMetadata, ActivityPatch, ActivityQuery, ActivityType, DomainError,
-    NewActivity, Page, Result, Tenant,
+    NewActivity, Page, Result, TaskQuery, Tenant,
 };
 use sea_orm::sea_query::Condition;
 use sea_orm::{
@@ -65,6 +65,53 @@ pub(crate) async fn insert_on<C: ConnectionTrait>(
         .map_err(map_db_err)
 }
 
+/// One page of the tenant's activities, newest first, on `conn`.
+pub(crate) async fn list_on<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Tenant,
+    query: ActivityQuery,
+) -> Result<Page<Activity>> {
+    let mut select = activities::Entity::find()
+        .filter(activities::Column::UserId.eq(tenant.user_id))
+        .order_by_desc(activities::Column::CreatedAt)
+        .order_by_desc(activities::Column::Id);
+    if let Some(contact) = query.contact_id {
+        select = select.filter(activities::Column::ContactId.eq(contact));
+    }
+    if let Some(deal) = query.deal_id {
+        select = select.filter(activities::Column::DealId.eq(deal));
+    }
+    if let Some(kind) = query.kind {
+        select = select.filter(activities::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(q) = search_term(query.q.as_deref()) {
+        let pattern = contains_pattern(q);
+        select = select.filter(
+            Condition::any()
+                .add(ilike(
+                    activities::Column::Subject.into_expr(),
+                    pattern.clone(),
+                ))
+                .add(ilike(activities::Column::Description.into_expr(), pattern)),
+        );
+    }
+    let rows = select
+        .offset(query.page.cursor.offset())
+        .limit(u64::from(query.page.limit) + 1)
+        .all(conn)
+        .await
+        .map_err(map_db_err)?;
+    let page = query.page.page_from(rows);
+    Ok(Page {
+        data: page
+            .data
+            .into_iter()
+            .map(to_activity)
+            .collect::<Result<_>>()?,
+        next_cursor: page.next_cursor,
+    })
+}
+
 #[async_trait]
 impl ActivityRepository for Store {
     async fn create(&self, tenant: Tenant, activity: NewActivity) -> Result<Activity> {
@@ -86,46 +133,9 @@ impl ActivityRepository for Store {
 
     async fn list(&self, tenant: Tenant, query: ActivityQuery) -> Result<Page<Activity>> {
         let txn = self.read(tenant).await?;
-        let mut select = activities::Entity::find()
-            .filter(activities::Column::UserId.eq(tenant.user_id))
-            .order_by_desc(activities::Column::CreatedAt)
-            .order_by_desc(activities::Column::Id);
-        if let Some(contact) = query.contact_id {
-            select = select.filter(activities::Column::ContactId.eq(contact));
-        }
-        if let Some(deal) = query.deal_id {
-            select = select.filter(activities::Column::DealId.eq(deal));
-        }
-        if let Some(kind) = query.kind {
-            select = select.filter(activities::Column::Kind.eq(kind.as_str()));
-        }
-        if let Some(q) = search_term(query.q.as_deref()) {
-            let pattern = contains_pattern(q);
-            select = select.filter(
-                Condition::any()
-                    .add(ilike(
-                        activities::Column::Subject.into_expr(),
-                        pattern.clone(),
-                    ))
-                    .add(ilike(activities::Column::Description.into_expr(), pattern)),
-            );
-        }
-        let rows = select
-            .offset(query.page.cursor.offset())
-            .limit(u64::from(query.page.limit) + 1)
-            .all(&txn)
-            .await
-            .map_err(map_db_err)?;
+        let page = list_on(&txn, tenant, query).await?;
         txn.commit().await.map_err(map_db_err)?;
-        let page = query.page.page_from(rows);
-        Ok(Page {
-            data: page
-                .data
-                .into_iter()
-                .map(to_activity)
-                .collect::<Result<_>>()?,
-            next_cursor: page.next_cursor,
-        })
+        Ok(page)
     }
 
     async fn update(&self, tenant: Tenant, id: Uuid, patch: ActivityPatch) -> Result<Activity> {
@@ -167,5 +177,9 @@ impl ActivityRepository for Store {
         }
         txn.commit().await.map_err(map_db_err)?;
         Ok(())
+    }
+
+    async fn tasks(&self, tenant: Tenant, query: TaskQuery) -> Result<Page<Activity>> {
+        super::tasks::tasks(self, tenant, query).await
     }
 }

@@ -5,7 +5,8 @@ use chrono::Utc;
 use crm_domain::repo::ContactRepository;
 use crm_domain::{
     CompanyChoice, Contact, ContactPatch, ContactQuery, ContactSort, ContactSummary,
-    ContactWithCompany, DomainError, NewContact, Page, Result, Tenant,
+    ContactWithCompany, DomainError, ImportOptions, ImportReport, ImportRow, NewContact, Page,
+    Result, Tenant,
 };
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
@@ -343,5 +344,14 @@ impl ContactRepository for Store {
         }
         txn.commit().await.map_err(map_db_err)?;
         Ok(())
+    }
+
+    async fn import_batch(
+        &self,
+        tenant: Tenant,
+        rows: Vec<ImportRow>,
+        options: ImportOptions,
+    ) -> Result<ImportReport> {
+        super::contact_import::import_batch(self, tenant, rows, options).await
     }
 }

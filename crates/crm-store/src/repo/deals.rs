@@ -12,9 +12,9 @@ use chrono::{DateTime, Utc};
 use crm_domain::activity::StageChangeMeta;
 use crm_domain::repo::DealRepository;
 use crm_domain::{
-    ActivityMetadata, BoardColumn, BoardQuery, ColumnPage, Deal, DealMove, DealPatch, DomainError,
-    NewActivity, NewDeal, Page, PipelineStage, Progress, Result, StageChange, StageKind, Tenant,
-    UserSummary,
+    ActivityMetadata, ActivityQuery, BoardColumn, BoardQuery, ColumnPage, Deal, DealDetail,
+    DealMove, DealPatch, DomainError, NewActivity, NewDeal, Page, PipelineStage, Progress, Result,
+    StageChange, StageKind, Tenant, UserSummary,
 };
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
 use sea_orm::{
@@ -23,8 +23,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::activities::insert_on as insert_activity;
-use super::companies::{load_many as load_companies, to_summary};
+use super::activities::{insert_on as insert_activity, list_on as list_activities};
+use super::companies::{load_many as load_companies, to_company, to_summary};
 use super::contacts::{load_many_contacts, to_contact_summary};
 use super::stages::{list_on as list_stages, lock_board};
 use super::{contains_pattern, ilike, money, parse_stored, search_term};
@@ -163,8 +163,8 @@ pub(crate) async fn move_column<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Loads the relations of `models` in four queries (stages, companies, contacts,
-/// collaborators) and builds domain deals, in the input order.
+/// Loads the relations of `models` (stages, companies, contacts, collaborators) and builds
+/// domain deals, in the input order.
 async fn hydrate<C: ConnectionTrait>(
     conn: &C,
     tenant: Tenant,
@@ -174,64 +174,93 @@ async fn hydrate<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     let stages = list_stages(conn, tenant).await?;
-    let mut company_ids: Vec<Uuid> = models.iter().filter_map(|m| m.company_id).collect();
-    company_ids.sort_unstable();
-    company_ids.dedup();
-    let mut contact_ids: Vec<Uuid> = models.iter().filter_map(|m| m.contact_id).collect();
-    contact_ids.sort_unstable();
-    contact_ids.dedup();
-    let companies: HashMap<Uuid, companies::Model> = load_companies(conn, company_ids)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
-    let contacts: HashMap<Uuid, contacts::Model> = load_many_contacts(conn, tenant, contact_ids)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
-    let collaborators =
-        load_collaborators(conn, tenant, models.iter().map(|m| m.id).collect()).await?;
+    let relations = Relations::load(conn, tenant, &models).await?;
     models
         .into_iter()
-        .map(|model| {
-            let stage = stages
-                .iter()
-                .find(|s| s.id == model.stage_id)
-                .ok_or_else(|| {
-                    DomainError::Unexpected(format!("deal {} has no stage", model.id))
-                })?;
-            Ok(Deal {
-                id: model.id,
-                user_id: model.user_id,
-                description: model.description,
-                amount: money(model.amount_cents)?,
-                stage_id: model.stage_id,
-                stage: stage.name.clone(),
-                stage_kind: stage.kind,
-                stage_order: u32::try_from(model.stage_order).unwrap_or_default(),
-                priority: parse_stored(&model.priority, "priority")?,
-                progress: Progress::new(i64::from(model.progress))?,
-                close_date: model.close_date,
-                create_date: model.create_date,
-                last_update: model.last_update,
-                owner_id: model.owner_id,
-                created_by: model.created_by,
-                contact_id: model.contact_id,
-                company_id: model.company_id,
-                company: model
-                    .company_id
-                    .and_then(|id| companies.get(&id))
-                    .map(to_summary),
-                contact: model
-                    .contact_id
-                    .and_then(|id| contacts.get(&id))
-                    .map(to_contact_summary),
-                collaborators: collaborators.get(&model.id).cloned().unwrap_or_default(),
-                name: model.name,
-            })
-        })
+        .map(|model| to_deal(model, &stages, &relations))
         .collect()
+}
+
+/// The companies, contacts and collaborators of some deals, by id.
+struct Relations {
+    companies: HashMap<Uuid, companies::Model>,
+    contacts: HashMap<Uuid, contacts::Model>,
+    collaborators: HashMap<Uuid, Vec<UserSummary>>,
+}
+
+impl Relations {
+    /// Loads them in three or four queries (companies, contacts, collaborators and, when
+    /// there are any, their users).
+    async fn load<C: ConnectionTrait>(
+        conn: &C,
+        tenant: Tenant,
+        models: &[deals::Model],
+    ) -> Result<Self> {
+        let mut company_ids: Vec<Uuid> = models.iter().filter_map(|m| m.company_id).collect();
+        company_ids.sort_unstable();
+        company_ids.dedup();
+        let mut contact_ids: Vec<Uuid> = models.iter().filter_map(|m| m.contact_id).collect();
+        contact_ids.sort_unstable();
+        contact_ids.dedup();
+        let companies = load_companies(conn, company_ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        let contacts = load_many_contacts(conn, tenant, contact_ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        let collaborators =
+            load_collaborators(conn, tenant, models.iter().map(|m| m.id).collect()).await?;
+        Ok(Self {
+            companies,
+            contacts,
+            collaborators,
+        })
+    }
+}
+
+/// Builds a domain deal from its row, the tenant's stages and the loaded relations.
+fn to_deal(model: deals::Model, stages: &[PipelineStage], relations: &Relations) -> Result<Deal> {
+    let stage = stages
+        .iter()
+        .find(|s| s.id == model.stage_id)
+        .ok_or_else(|| DomainError::Unexpected(format!("deal {} has no stage", model.id)))?;
+    Ok(Deal {
+        id: model.id,
+        user_id: model.user_id,
+        description: model.description,
+        amount: money(model.amount_cents)?,
+        stage_id: model.stage_id,
+        stage: stage.name.clone(),
+        stage_kind: stage.kind,
+        stage_order: u32::try_from(model.stage_order).unwrap_or_default(),
+        priority: parse_stored(&model.priority, "priority")?,
+        progress: Progress::new(i64::from(model.progress))?,
+        close_date: model.close_date,
+        create_date: model.create_date,
+        last_update: model.last_update,
+        owner_id: model.owner_id,
+        created_by: model.created_by,
+        contact_id: model.contact_id,
+        company_id: model.company_id,
+        company: model
+            .company_id
+            .and_then(|id| relations.companies.get(&id))
+            .map(to_summary),
+        contact: model
+            .contact_id
+            .and_then(|id| relations.contacts.get(&id))
+            .map(to_contact_summary),
+        collaborators: relations
+            .collaborators
+            .get(&model.id)
+            .cloned()
+            .unwrap_or_default(),
+        name: model.name,
+    })
 }
 
 async fn load_collaborators<C: ConnectionTrait>(
@@ -349,6 +378,121 @@ async fn find_on<C: ConnectionTrait>(conn: &C, tenant: Tenant, id: Uuid) -> Resu
         .ok_or_else(|| DomainError::not_found("deal"))
 }
 
+/// Moves the cards into one vector per stage, each by `stage_order`.
+fn split_by_stage(cards: Vec<Deal>) -> HashMap<Uuid, Vec<Deal>> {
+    let mut by_stage: HashMap<Uuid, Vec<Deal>> = HashMap::new();
+    for deal in cards {
+        by_stage.entry(deal.stage_id).or_default().push(deal);
+    }
+    for column in by_stage.values_mut() {
+        column.sort_by_key(|d| d.stage_order);
+    }
+    by_stage
+}
+
+/// The stage history of a deal, oldest first, on `conn`.
+async fn history_on<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Tenant,
+    deal_id: Uuid,
+) -> Result<Vec<StageChange>> {
+    let rows = deal_stage_changes::Entity::find()
+        .filter(deal_stage_changes::Column::UserId.eq(tenant.user_id))
+        .filter(deal_stage_changes::Column::DealId.eq(deal_id))
+        .order_by_asc(deal_stage_changes::Column::ChangedAt)
+        .order_by_asc(deal_stage_changes::Column::Id)
+        .all(conn)
+        .await
+        .map_err(map_db_err)?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(StageChange {
+                id: row.id,
+                deal_id: row.deal_id,
+                from_stage_id: row.from_stage_id,
+                to_stage_id: row.to_stage_id,
+                from_stage: row.from_stage,
+                to_stage: row.to_stage,
+                to_kind: parse_stored(&row.to_kind, "stage kind")?,
+                changed_by: row.changed_by,
+                changed_at: row.changed_at,
+            })
+        })
+        .collect()
+}
+
+/// The newest deals (at most 200) of the tenant with a company, as rows.
+async fn company_deal_rows<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Tenant,
+    company_id: Uuid,
+) -> Result<Vec<deals::Model>> {
+    deals::Entity::find()
+        .filter(deals::Column::UserId.eq(tenant.user_id))
+        .filter(deals::Column::CompanyId.eq(company_id))
+        .order_by_desc(deals::Column::CreateDate)
+        .limit(200)
+        .all(conn)
+        .await
+        .map_err(map_db_err)
+}
+
+/// Everything the deal page shows, on `conn`: the deal, its company's other deals (hydrated
+/// together with it, so the stages and relations are read once), the history, the latest
+/// activities and the stages. Eight or nine statements.
+async fn detail_on<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Tenant,
+    id: Uuid,
+) -> Result<Option<DealDetail>> {
+    let Some(model) = deals::Entity::find_by_id((tenant.user_id, id))
+        .one(conn)
+        .await
+        .map_err(map_db_err)?
+    else {
+        return Ok(None);
+    };
+    let stages = list_stages(conn, tenant).await?;
+    let company_id = model.company_id;
+    let mut rows = match company_id {
+        Some(company_id) => company_deal_rows(conn, tenant, company_id).await?,
+        None => Vec::new(),
+    };
+    rows.retain(|row| row.id != id);
+    rows.push(model);
+    let relations = Relations::load(conn, tenant, &rows).await?;
+    let company = company_id
+        .and_then(|company_id| relations.companies.get(&company_id))
+        .cloned()
+        .map(to_company);
+    let mut deals = rows
+        .into_iter()
+        .map(|row| to_deal(row, &stages, &relations))
+        .collect::<Result<Vec<Deal>>>()?;
+    let deal = deals
+        .pop()
+        .ok_or_else(|| DomainError::Unexpected(format!("deal {id} vanished")))?;
+    let stage_history = history_on(conn, tenant, id).await?;
+    let activities = list_activities(
+        conn,
+        tenant,
+        ActivityQuery {
+            deal_id: Some(id),
+            ..ActivityQuery::default()
+        },
+    )
+    .await?
+    .data;
+    Ok(Some(DealDetail {
+        deal,
+        company,
+        company_deals: deals,
+        stage_history,
+        activities,
+        stages,
+    }))
+}
+
 #[async_trait]
 impl DealRepository for Store {
     async fn create(&self, tenant: Tenant, deal: NewDeal) -> Result<Deal> {
@@ -415,6 +559,13 @@ impl DealRepository for Store {
         Ok(found)
     }
 
+    async fn detail(&self, tenant: Tenant, id: Uuid) -> Result<Option<DealDetail>> {
+        let txn = self.read(tenant).await?;
+        let detail = detail_on(&txn, tenant, id).await?;
+        txn.commit().await.map_err(map_db_err)?;
+        Ok(detail)
+    }
+
     async fn board(
         &self,
         tenant: Tenant,
@@ -465,8 +616,9 @@ impl DealRepository for Store {
                 .await
                 .map_err(map_db_err)?
         };
-        let mut hydrated = hydrate(&txn, tenant, cards).await?;
+        let hydrated = hydrate(&txn, tenant, cards).await?;
         txn.commit().await.map_err(map_db_err)?;
+        let mut by_stage = split_by_stage(hydrated);
         let columns = stages
             .into_iter()
             .map(|stage| {
@@ -474,16 +626,7 @@ impl DealRepository for Store {
                     .iter()
                     .find(|(id, _, _)| *id == stage.id)
                     .map_or((0, 0), |(_, count, total)| (*count, *total));
-                let mut deals: Vec<Deal> = Vec::new();
-                hydrated.retain(|deal| {
-                    if deal.stage_id == stage.id {
-                        deals.push(deal.clone());
-                        false
-                    } else {
-                        true
-                    }
-                });
-                deals.sort_by_key(|d| d.stage_order);
+                let deals = by_stage.remove(&stage.id).unwrap_or_default();
                 let count = u64::try_from(count).unwrap_or_default();
                 let next_cursor = (count > deals.len() as u64)
                     .then(|| crm_domain::Cursor::at(deals.len() as u64).encode());
@@ -526,14 +669,7 @@ impl DealRepository for Store {
 
     async fn with_company(&self, tenant: Tenant, company_id: Uuid) -> Result<Vec<Deal>> {
         let txn = self.read(tenant).await?;
-        let rows = deals::Entity::find()
-            .filter(deals::Column::UserId.eq(tenant.user_id))
-            .filter(deals::Column::CompanyId.eq(company_id))
-            .order_by_desc(deals::Column::CreateDate)
-            .limit(200)
-            .all(&txn)
-            .await
-            .map_err(map_db_err)?;
+        let rows = company_deal_rows(&txn, tenant, company_id).await?;
         let deals = hydrate(&txn, tenant, rows).await?;
         txn.commit().await.map_err(map_db_err)?;
         Ok(deals)
@@ -714,29 +850,8 @@ impl DealRepository for Store {
 
     async fn stage_history(&self, tenant: Tenant, deal_id: Uuid) -> Result<Vec<StageChange>> {
         let txn = self.read(tenant).await?;
-        let rows = deal_stage_changes::Entity::find()
-            .filter(deal_stage_changes::Column::UserId.eq(tenant.user_id))
-            .filter(deal_stage_changes::Column::DealId.eq(deal_id))
-            .order_by_asc(deal_stage_changes::Column::ChangedAt)
-            .order_by_asc(deal_stage_changes::Column::Id)
-            .all(&txn)
-            .await
-            .map_err(map_db_err)?;
+        let history = history_on(&txn, tenant, deal_id).await?;
         txn.commit().await.map_err(map_db_err)?;
-        rows.into_iter()
-            .map(|row| {
-                Ok(StageChange {
-                    id: row.id,
-                    deal_id: row.deal_id,
-                    from_stage_id: row.from_stage_id,
-                    to_stage_id: row.to_stage_id,
-                    from_stage: row.from_stage,
-                    to_stage: row.to_stage,
-                    to_kind: parse_stored(&row.to_kind, "stage kind")?,
-                    changed_by: row.changed_by,
-                    changed_at: row.changed_at,
-                })
-            })
-            .collect()
+        Ok(history)
     }
 }

@@ -3,10 +3,12 @@
 
 mod activities;
 mod companies;
+mod contact_import;
 mod contacts;
 mod deals;
 mod spend;
 mod stages;
+mod tasks;
 mod users;
 
 use crm_domain::{DomainError, Money, Result};

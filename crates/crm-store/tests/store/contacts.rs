@@ -392,9 +392,17 @@ async fn deleting_a_contact_clears_it_from_deals_but_keeps_the_deals(store: Stor
             .is_empty()
     );
 
-    for gone in [call.id, on_both.id] {
-        assert_eq!(repos.activities.find(ann, gone).await.unwrap(), None);
-    }
+    // Activities about the contact alone go with it; those about one of its deals stay, as
+    // part of the deal's history, without the contact.
+    assert_eq!(repos.activities.find(ann, call.id).await.unwrap(), None);
+    let kept_note = repos
+        .activities
+        .find(ann, on_both.id)
+        .await
+        .unwrap()
+        .expect("an activity on the deal stays");
+    assert_eq!(kept_note.contact_id, None);
+    assert_eq!(kept_note.deal_id, Some(first.id));
     let left = repos
         .activities
         .list(ann, ActivityQuery::default())

@@ -2,10 +2,11 @@
 
 use chrono::NaiveDate;
 use crm_domain::{
-    ActivityQuery, BoardQuery, ColumnPage, CompanyChoice, ContactInput, DealInput, DealPatch,
-    Money, NewCompany, NewContact, PageRequest, Priority, Progress, StageKind, StageRef,
+    ActivityInput, ActivityQuery, BoardQuery, ColumnPage, CompanyChoice, ContactInput, DealInput,
+    DealPatch, Money, NewCompany, NewContact, PageRequest, Priority, Progress, StageKind, StageRef,
 };
 use crm_store::Store;
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use uuid::Uuid;
 
 use crate::fixtures::{
@@ -19,6 +20,7 @@ store_tests! {
     updating_a_deal_changes_its_fields_and_its_last_update,
     deleting_a_deal_closes_the_gap_in_its_column,
     money_is_exact_at_the_largest_amount_and_the_smallest,
+    the_detail_of_a_deal_is_read_whole_in_one_read_only_transaction,
 }
 
 async fn a_new_deal_goes_to_the_end_of_its_column_and_is_found_with_its_relations(store: Store) {
@@ -688,4 +690,111 @@ async fn money_is_exact_at_the_largest_amount_and_the_smallest(store: Store) {
         Money::format_cents_sum(sum_of(&after).1),
         "9999999999999.99"
     );
+}
+
+async fn the_detail_of_a_deal_is_read_whole_in_one_read_only_transaction(store: Store) {
+    let services = services(&store);
+    let repos = services.repos();
+    let ann = user(&services, "ann").await;
+    let bob = user(&services, "bob").await;
+    let ada = services
+        .create_contact(
+            ann,
+            NewContact::new(&ContactInput {
+                first_name: "Ada",
+                last_name: "Lovelace",
+                ..ContactInput::default()
+            })
+            .unwrap(),
+            CompanyChoice::GetOrCreate(NewCompany::new("Engines", None, None, None).unwrap()),
+        )
+        .await
+        .unwrap();
+    let company = ada.company.clone().unwrap();
+    let with_company = |name: &str| DealInput {
+        name: name.to_owned(),
+        stage: Some(StageRef::Name("Contact".into())),
+        contact_id: Some(ada.contact.id),
+        company_id: Some(company.id),
+        collaborator_ids: vec![bob.user_id],
+        ..DealInput::default()
+    };
+    let main = services
+        .create_deal(ann, with_company("Main"))
+        .await
+        .unwrap();
+    let sibling = services
+        .create_deal(ann, with_company("Sibling"))
+        .await
+        .unwrap();
+    let alone = deal(&services, ann, "Alone", "Contact", None).await;
+    let sql = stage(&services, ann, "SQL").await;
+    repos
+        .deals
+        .move_deal(ann, main.id, crm_domain::DealMove::to(&sql, None))
+        .await
+        .unwrap();
+    services
+        .log_activity(
+            ann,
+            ActivityInput {
+                kind: "note".into(),
+                deal_id: Some(main.id),
+                subject: Some("Call back".into()),
+                ..ActivityInput::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    let detail = repos.deals.detail(ann, main.id).await.unwrap().unwrap();
+    assert_eq!(
+        detail.deal,
+        repos.deals.find(ann, main.id).await.unwrap().unwrap()
+    );
+    assert_eq!(detail.deal.stage, "SQL");
+    assert_eq!(detail.deal.collaborators.len(), 1);
+    assert_eq!(detail.company.map(|c| c.id), Some(company.id));
+    let siblings = repos.deals.find(ann, sibling.id).await.unwrap().unwrap();
+    assert_eq!(detail.company_deals, [siblings]);
+    assert_eq!(
+        detail.stage_history,
+        repos.deals.stage_history(ann, main.id).await.unwrap()
+    );
+    assert_eq!(detail.stage_history.len(), 2);
+    let activities = repos
+        .activities
+        .list(
+            ann,
+            ActivityQuery {
+                deal_id: Some(main.id),
+                ..ActivityQuery::default()
+            },
+        )
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(activities.len(), 2, "the move and the note");
+    assert_eq!(detail.activities, activities);
+    assert_eq!(detail.stages, repos.stages.list(ann).await.unwrap());
+
+    let lone = repos.deals.detail(ann, alone.id).await.unwrap().unwrap();
+    assert_eq!((lone.company, lone.company_deals), (None, Vec::new()));
+    assert!(lone.stage_history.len() == 1 && lone.activities.is_empty());
+    assert_eq!(repos.deals.detail(bob, main.id).await.unwrap(), None);
+    assert_eq!(repos.deals.detail(ann, Uuid::now_v7()).await.unwrap(), None);
+
+    if store.backend() == DbBackend::Postgres {
+        // Read transactions are read-only on PostgreSQL (set in their one set-up statement).
+        let txn = store.begin_read(ann).await.unwrap();
+        let refused = txn
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "UPDATE deals SET name = 'Renamed' WHERE id = $1",
+                [main.id.into()],
+            ))
+            .await
+            .unwrap_err();
+        assert!(refused.to_string().contains("read-only"), "{refused}");
+    }
 }

@@ -389,6 +389,7 @@ async fn a_pooled_connection_never_carries_a_user_into_the_next_request(store: S
     let single = Store::connect(&StoreConfig {
         url,
         max_connections: 1,
+        ..StoreConfig::new("")
     })
     .await
     .unwrap();

@@ -10,6 +10,7 @@ use crm_analytics::{ActiveDays, Analytics, Counter, Dashboard, Kpi, KpiUnit, Kpi
 use crm_http::AppState;
 use serde::Deserialize;
 
+use super::open_tasks::{self, OpenTasks};
 use crate::charts::{self, BarMode, Chart, Series};
 use crate::error::PageResult;
 use crate::format;
@@ -86,6 +87,7 @@ struct DashboardPage {
     lifetime: Chart,
     engagement: Chart,
     day_links: Vec<Preset>,
+    open_tasks: OpenTasks,
 }
 
 fn trend_of(trend: Trend) -> (&'static str, &'static str) {
@@ -484,11 +486,13 @@ pub async fn page(
             active: *d == days.get(),
         })
         .collect();
+    let open_tasks = open_tasks::load(&state, user.tenant(), None, "/dashboard/crm").await?;
     let (revenue, feedback, lead_sources, acquisition, funnel, lifetime, engagement) =
         charts_of(&dashboard);
     let k = &dashboard.kpis;
     let page = DashboardPage {
         frame: Frame::new(&req, &user, "dashboard", "Dashboard"),
+        open_tasks,
         first_name: user
             .user
             .display_name

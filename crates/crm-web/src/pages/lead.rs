@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::activity::{self, ActivityPanel, PanelParams, Scope};
 use super::board::resolve_company;
+use super::open_tasks::{self, OpenTasks};
 use crate::error::{PageError, PageResult};
 use crate::form::{FormData, FormState};
 use crate::format;
@@ -80,6 +81,7 @@ struct LeadPage {
     sources: Vec<Choice>,
     statuses: Vec<Choice>,
     panel: ActivityPanel,
+    open_tasks: OpenTasks,
 }
 
 /// The id of a `?id=` query; anything unparsable is a 404.
@@ -158,6 +160,7 @@ async fn render(
         activity_form,
     )
     .await?;
+    let open_tasks = open_tasks::load(state, tenant, Some(id), &page_href).await?;
     let name = contact_name(&contact);
     let c = &contact.contact;
     let edit_open = edit.is_some();
@@ -190,6 +193,7 @@ async fn render(
         sources: lead_source_choices(),
         statuses: lead_status_choices(),
         panel,
+        open_tasks,
         name,
     };
     html(req, status, page.render())

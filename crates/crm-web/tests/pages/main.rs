@@ -10,6 +10,7 @@ mod assets;
 mod auth;
 mod board;
 mod contact_form;
+mod contacts_page;
 mod dashboard;
 mod deal_page;
 mod lead_page;

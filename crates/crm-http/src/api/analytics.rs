@@ -1,0 +1,292 @@
+//! The dashboard and the deal analytics: every widget of `analytics.md` in one body or alone,
+//! and the analytics of one deal. The figures come from `crm-analytics`, whose answers derive
+//! `Serialize` and `ToSchema` and so go on the wire as they are; this module only reads the
+//! query (the date range, the engagement window) and picks the widget.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{Days, NaiveDate, Utc};
+use crm_analytics::{
+    AcquisitionCost, ActiveDays, ActiveUsers, Analytics, CustomerFeedback, Dashboard, DateRange,
+    DealAnalytics, Kpis, LeadSources, LifetimeValue, Revenue, SalesFunnel,
+};
+use crm_domain::DomainError;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ErrorBody, Result};
+
+/// Registers the dashboard and deal-analytics routes.
+pub fn configure(cfg: &mut ServiceConfig<'_>) {
+    cfg.service(dashboard)
+        .service(kpis)
+        .service(revenue)
+        .service(lead_sources)
+        .service(acquisition_cost)
+        .service(sales_funnel)
+        .service(customer_feedback)
+        .service(lifetime_value)
+        .service(active_users)
+        .service(deal_analytics);
+}
+
+/// The date range of every dashboard route. Both days are `YYYY-MM-DD`; without them the
+/// range is the 30 days ending today (UTC). `from` must be before `to` and the range at most
+/// 731 days long (else 422); a day that does not parse is a 400 naming the parameter.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RangeQuery {
+    /// First day in the range (inclusive); default: 30 days before `to`.
+    #[param(value_type = Option<String>, format = Date, example = "2026-10-28")]
+    pub from: Option<String>,
+    /// First day after the range (exclusive); default: tomorrow.
+    #[param(value_type = Option<String>, format = Date, example = "2026-11-27")]
+    pub to: Option<String>,
+}
+
+/// The window of the active-engagement chart.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DaysQuery {
+    /// Days of the engagement chart ending with the range: 7, 15 (default) or 30; anything
+    /// else is a 400.
+    #[param(schema_with = days_schema, example = 15)]
+    pub days: Option<String>,
+}
+
+/// `days`: 7, 15 or 30.
+fn days_schema() -> utoipa::openapi::Schema {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Integer)
+        .enum_values(Some([7, 15, 30]))
+        .into()
+}
+
+impl RangeQuery {
+    /// The range asked for, with today's defaults.
+    ///
+    /// # Errors
+    /// 400 when a day does not parse; 422 when `from` is not before `to` or the range is
+    /// longer than 731 days.
+    fn range(&self) -> Result<DateRange> {
+        let from = day("from", self.from.as_deref())?;
+        let to = day("to", self.to.as_deref())?;
+        let to = match to {
+            Some(to) => to,
+            None => DateRange::last_30_days(Utc::now().date_naive()).to(),
+        };
+        let from = from.unwrap_or_else(|| to.checked_sub_days(Days::new(30)).unwrap_or(to));
+        Ok(DateRange::new(from, to)?)
+    }
+}
+
+impl DaysQuery {
+    /// The engagement window, 15 days when not given.
+    ///
+    /// # Errors
+    /// 400 naming `days` unless it is 7, 15 or 30.
+    fn window(&self) -> Result<ActiveDays> {
+        match self.days.as_deref() {
+            None => Ok(ActiveDays::default()),
+            // Exactly the digits: the document's `enum: [7, 15, 30]`.
+            Some(text) if !text.bytes().all(|b| b.is_ascii_digit()) || text.starts_with('0') => {
+                Err(ApiError::bad_query(DomainError::field(
+                    "days",
+                    "must be 7, 15 or 30",
+                )))
+            }
+            Some(text) => text
+                .parse::<i64>()
+                .map_err(|_| DomainError::field("days", "must be 7, 15 or 30"))
+                .and_then(ActiveDays::new)
+                .map_err(ApiError::bad_query),
+        }
+    }
+}
+
+/// Parses an optional `YYYY-MM-DD` query value as a 400 naming `field`.
+fn day(field: &str, value: Option<&str>) -> Result<Option<NaiveDate>> {
+    match value {
+        None => Ok(None),
+        Some(text) => crate::dto::parse_day(text).map(Some).map_err(|_| {
+            ApiError::bad_query(DomainError::field(field, "must be a date YYYY-MM-DD"))
+        }),
+    }
+}
+
+/// The analytics over the application's store, on the system clock.
+fn analytics(state: &AppState) -> Analytics {
+    Analytics::new(state.store.clone())
+}
+
+/// Every dashboard widget in one body (one round trip for the page).
+#[utoipa::path(tag = "dashboard", params(RangeQuery, DaysQuery), security(("bearer" = [])),
+    responses((status = 200, body = Dashboard), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
+#[get("/dashboard")]
+pub async fn dashboard(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    range: web::Query<RangeQuery>,
+    window: web::Query<DaysQuery>,
+) -> Result<HttpResponse> {
+    let (range, days) = (range.range()?, window.window()?);
+    let answer = analytics(&state)
+        .dashboard(user.tenant(), range, days)
+        .await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// The greeting counters and the five KPI cards, against the previous range of the same
+/// length.
+#[utoipa::path(tag = "dashboard", params(RangeQuery), security(("bearer" = [])),
+    responses((status = 200, body = Kpis), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
+#[get("/dashboard/kpis")]
+pub async fn kpis(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    range: web::Query<RangeQuery>,
+) -> Result<HttpResponse> {
+    let answer = analytics(&state)
+        .kpis(user.tenant(), range.range()?)
+        .await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// Revenue generated: percentiles and sum of the amounts won in each of the 7 quarters ending
+/// with the range's last day.
+#[utoipa::path(tag = "dashboard", params(RangeQuery), security(("bearer" = [])),
+    responses((status = 200, body = Revenue), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
+#[get("/dashboard/revenue")]
+pub async fn revenue(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    range: web::Query<RangeQuery>,
+) -> Result<HttpResponse> {
+    let answer = analytics(&state)
+        .revenue(user.tenant(), range.range()?)
+        .await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// Lead sources of the contacts created in the range.
+#[utoipa::path(tag = "dashboard", params(RangeQuery), security(("bearer" = [])),
+    responses((status = 200, body = LeadSources), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
+#[get("/dashboard/lead-sources")]
+pub async fn lead_sources(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    range: web::Query<RangeQuery>,
+) -> Result<HttpResponse> {
+    let answer = analytics(&state)
+        .lead_sources(user.tenant(), range.range()?)
+        .await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// Customer acquisition cost: marketing spend per weekday and CAC per lead source.
+#[utoipa::path(tag = "dashboard", params(RangeQuery), security(("bearer" = [])),
+    responses((status = 200, body = AcquisitionCost), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
+#[get("/dashboard/acquisition-cost")]
+pub async fn acquisition_cost(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    range: web::Query<RangeQuery>,
+) -> Result<HttpResponse> {
+    let answer = analytics(&state)
+        .acquisition_cost(user.tenant(), range.range()?)
+        .await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// Sales funnel of the deals created in the range (and of those created this month).
+#[utoipa::path(tag = "dashboard", params(RangeQuery), security(("bearer" = [])),
+    responses((status = 200, body = SalesFunnel), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
+#[get("/dashboard/sales-funnel")]
+pub async fn sales_funnel(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    range: web::Query<RangeQuery>,
+) -> Result<HttpResponse> {
+    let answer = analytics(&state)
+        .sales_funnel(user.tenant(), range.range()?)
+        .await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// Customer feedback: positive and negative activities in each of the 13 months ending with
+/// the range's last day.
+#[utoipa::path(tag = "dashboard", params(RangeQuery), security(("bearer" = [])),
+    responses((status = 200, body = CustomerFeedback), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
+#[get("/dashboard/customer-feedback")]
+pub async fn customer_feedback(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    range: web::Query<RangeQuery>,
+) -> Result<HttpResponse> {
+    let answer = analytics(&state)
+        .customer_feedback(user.tenant(), range.range()?)
+        .await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// Lifetime value, CAC and their ratio on each of the 30 days ending with the range.
+#[utoipa::path(tag = "dashboard", params(RangeQuery), security(("bearer" = [])),
+    responses((status = 200, body = LifetimeValue), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
+#[get("/dashboard/lifetime-value")]
+pub async fn lifetime_value(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    range: web::Query<RangeQuery>,
+) -> Result<HttpResponse> {
+    let answer = analytics(&state)
+        .lifetime_value(user.tenant(), range.range()?)
+        .await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// Active engagement: activities per type and engaged contacts on each of the `days` ending
+/// with the range.
+#[utoipa::path(tag = "dashboard", params(RangeQuery, DaysQuery), security(("bearer" = [])),
+    responses((status = 200, body = ActiveUsers), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
+#[get("/dashboard/active-users")]
+pub async fn active_users(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    range: web::Query<RangeQuery>,
+    window: web::Query<DaysQuery>,
+) -> Result<HttpResponse> {
+    let (range, days) = (range.range()?, window.window()?);
+    let answer = analytics(&state)
+        .active_users(user.tenant(), range, days)
+        .await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// The analytics of one of the caller's deals (the deal page's drawer). Another user's deal
+/// is a 404, like an unknown id.
+#[utoipa::path(tag = "deals", params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, body = DealAnalytics), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 500, body = ErrorBody)))]
+#[get("/deals/{id}/analytics")]
+pub async fn deal_analytics(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse> {
+    let answer = analytics(&state)
+        .deal_analytics(user.tenant(), id.into_inner())
+        .await?;
+    Ok(HttpResponse::Ok().json(answer))
+}

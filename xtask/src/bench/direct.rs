@@ -1,0 +1,320 @@
+//! The limit: the SQL an endpoint issues, sent straight to PostgreSQL at the same concurrency,
+//! with the same transactions and the same row-level-security setup as
+//! `crm_store::scope` (`BEGIN`, `SET TRANSACTION READ ONLY`, the role and claims), and the
+//! sign-in check's user lookup before them, for a random user per request. Statements are prepared once per connection (sqlx caches them),
+//! as `pgbench -M prepared` would. The statements are the ones the store sends (as logged by
+//! PostgreSQL with `log_statement = all`), with the `IN (…)` lists of the hydration step
+//! built from the previous results exactly as the store builds them.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use sea_orm::sqlx::postgres::PgRow;
+use sea_orm::sqlx::{self, Connection as _, PgConnection, Row as _};
+use uuid::Uuid;
+
+use super::load::new_histogram;
+use super::{Measurement, Scenario, Timing};
+
+const DEAL_COLUMNS: &str = r#""deals"."user_id", "deals"."id", "deals"."name", "deals"."description", "deals"."amount_cents", "deals"."stage_id", "deals"."stage_order", "deals"."priority", "deals"."progress", "deals"."owner_id", "deals"."close_date", "deals"."create_date", "deals"."last_update", "deals"."created_by", "deals"."contact_id", "deals"."company_id""#;
+const STAGE_SQL: &str = r#"SELECT "pipeline_stages"."user_id", "pipeline_stages"."id", "pipeline_stages"."name", "pipeline_stages"."position", "pipeline_stages"."kind", "pipeline_stages"."probability", "pipeline_stages"."created_at" FROM "pipeline_stages" WHERE "pipeline_stages"."user_id" = $1 ORDER BY "pipeline_stages"."position" ASC, "pipeline_stages"."id" ASC"#;
+const COMPANY_COLUMNS: &str = r#""companies"."id", "companies"."name", "companies"."name_key", "companies"."logo_url", "companies"."industry", "companies"."website", "companies"."created_by", "companies"."created_at", "companies"."updated_at""#;
+const CONTACT_COLUMNS: &str = r#""contacts"."user_id", "contacts"."id", "contacts"."first_name", "contacts"."last_name", "contacts"."email", "contacts"."phone", "contacts"."title", "contacts"."company_id", "contacts"."lead_source", "contacts"."lead_status", "contacts"."contact_owner_id", "contacts"."created_by", "contacts"."avatar_url", "contacts"."linkedin_url", "contacts"."notes", "contacts"."created_at", "contacts"."updated_at""#;
+
+/// The scenarios with a direct-SQL twin.
+#[derive(Debug, Clone, Copy)]
+enum Twin {
+    /// The board with `per_stage` cards per column.
+    Board(i32),
+    /// The deal page's data.
+    DealDetails,
+}
+
+/// Runs the direct-SQL twin of `scenario`, if it has one, over `connections` connections.
+pub async fn run(
+    url: &str,
+    scenario: Scenario,
+    users: Arc<Vec<Uuid>>,
+    deals: Arc<Vec<(Uuid, Uuid)>>,
+    connections: usize,
+    timing: Timing,
+) -> anyhow::Result<Option<Measurement>> {
+    let twin = match scenario {
+        Scenario::BoardFull => Twin::Board(500),
+        Scenario::BoardPage => Twin::Board(100),
+        Scenario::DealDetails => Twin::DealDetails,
+        _ => return Ok(None),
+    };
+    let start = Instant::now();
+    let record_from = start + timing.warmup;
+    let end = record_from + timing.duration;
+    let mut tasks = tokio::task::JoinSet::new();
+    for worker in 0..connections {
+        let (url, users, deals) = (url.to_owned(), Arc::clone(&users), Arc::clone(&deals));
+        tasks.spawn(async move {
+            let mut conn = PgConnection::connect(&url)
+                .await
+                .context("direct SQL: cannot connect")?;
+            let mut rng = StdRng::seed_from_u64(0xD1EC_7000 + worker as u64);
+            let mut histogram = new_histogram()?;
+            let (mut errors, mut first_error) = (0u64, None);
+            while Instant::now() < end {
+                let sent = Instant::now();
+                let outcome = match twin {
+                    Twin::Board(per_stage) => match users.choose(&mut rng) {
+                        Some(user) => board(&mut conn, *user, per_stage).await,
+                        None => Ok(()),
+                    },
+                    Twin::DealDetails => match deals.choose(&mut rng) {
+                        Some((user, deal)) => deal_details(&mut conn, *user, *deal).await,
+                        None => Ok(()),
+                    },
+                };
+                if sent < record_from {
+                    continue;
+                }
+                match outcome {
+                    Ok(()) => {
+                        let micros = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
+                        histogram.saturating_record(micros.max(1));
+                    }
+                    Err(err) => {
+                        errors += 1;
+                        first_error.get_or_insert(format!("{err:#}"));
+                        // A failed transaction leaves the connection inside it.
+                        sqlx::raw_sql("ROLLBACK").execute(&mut conn).await.ok();
+                    }
+                }
+            }
+            conn.close().await.ok();
+            anyhow::Ok((histogram, errors, first_error))
+        });
+    }
+    let mut histogram = new_histogram()?;
+    let (mut errors, mut first_error) = (0, None);
+    while let Some(joined) = tasks.join_next().await {
+        let (h, e, f) = joined.context("a direct-SQL worker panicked")??;
+        histogram.add(&h)?;
+        errors += e;
+        first_error = first_error.or(f);
+    }
+    let elapsed = Instant::now().saturating_duration_since(record_from);
+    Ok(Some(Measurement::from_histogram(
+        &histogram,
+        errors,
+        first_error,
+        elapsed,
+    )))
+}
+
+/// The `AuthUser` extractor's lookup of the caller, outside any transaction.
+async fn authenticate(conn: &mut PgConnection, user: Uuid) -> anyhow::Result<()> {
+    sqlx::query(r#"SELECT "users"."id", "users"."email", "users"."password_hash", "users"."display_name", "users"."avatar_url", "users"."created_at" FROM "users" WHERE "users"."id" = $1 LIMIT $2"#)
+        .bind(user)
+        .bind(1i64)
+        .fetch_all(conn)
+        .await?;
+    Ok(())
+}
+
+/// Opens a tenant read transaction the way `crm_store::scope` does.
+async fn begin_read(conn: &mut PgConnection, user: Uuid) -> anyhow::Result<()> {
+    sqlx::raw_sql("BEGIN").execute(&mut *conn).await?;
+    sqlx::raw_sql("SET TRANSACTION READ ONLY")
+        .execute(&mut *conn)
+        .await?;
+    let claims = format!(r#"{{"sub":"{user}","role":"authenticated","aud":"authenticated"}}"#);
+    sqlx::query("SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true)")
+        .bind("crm_authenticated")
+        .bind(claims)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn commit(conn: &mut PgConnection) -> anyhow::Result<()> {
+    sqlx::raw_sql("COMMIT").execute(conn).await?;
+    Ok(())
+}
+
+/// `DealRepository::board` without filters: stages, per-column totals, the first
+/// `per_stage` cards of every column, then their hydration.
+async fn board(conn: &mut PgConnection, user: Uuid, per_stage: i32) -> anyhow::Result<()> {
+    authenticate(conn, user).await?;
+    begin_read(conn, user).await?;
+    sqlx::query(STAGE_SQL)
+        .bind(user)
+        .fetch_all(&mut *conn)
+        .await?;
+    sqlx::query(
+        r#"SELECT "deals"."stage_id", CAST(COUNT(*) AS BIGINT) AS "count", CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) AS "total" FROM "deals" WHERE "deals"."user_id" = $1 GROUP BY "deals"."stage_id""#,
+    )
+    .bind(user)
+    .fetch_all(&mut *conn)
+    .await?;
+    let cards = sqlx::query(sqlx::AssertSqlSafe(format!(
+        r#"SELECT {DEAL_COLUMNS} FROM "deals" WHERE "deals"."user_id" = $1 AND "deals"."stage_order" < $2 ORDER BY "deals"."stage_id" ASC, "deals"."stage_order" ASC"#
+    )))
+    .bind(user)
+    .bind(per_stage)
+    .fetch_all(&mut *conn)
+    .await?;
+    hydrate(conn, user, &cards).await?;
+    commit(conn).await
+}
+
+/// The store's `hydrate`: stages, companies, contacts, collaborators and their users, each
+/// one query with an `IN` list of the ids the cards name.
+async fn hydrate(conn: &mut PgConnection, user: Uuid, cards: &[PgRow]) -> anyhow::Result<()> {
+    if cards.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(STAGE_SQL)
+        .bind(user)
+        .fetch_all(&mut *conn)
+        .await?;
+    let ids = |column: &str| -> anyhow::Result<Vec<Uuid>> {
+        let mut set = BTreeSet::new();
+        for row in cards {
+            if let Some(id) = row.try_get::<Option<Uuid>, _>(column)? {
+                set.insert(id);
+            }
+        }
+        Ok(set.into_iter().collect())
+    };
+    let companies = ids("company_id")?;
+    if !companies.is_empty() {
+        let sql = format!(
+            r#"SELECT {COMPANY_COLUMNS} FROM "companies" WHERE "companies"."id" IN ({})"#,
+            placeholders(1, companies.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in &companies {
+            query = query.bind(*id);
+        }
+        query.fetch_all(&mut *conn).await?;
+    }
+    let contacts = ids("contact_id")?;
+    if !contacts.is_empty() {
+        let sql = format!(
+            r#"SELECT {CONTACT_COLUMNS} FROM "contacts" WHERE "contacts"."user_id" = $1 AND "contacts"."id" IN ({})"#,
+            placeholders(2, contacts.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user);
+        for id in &contacts {
+            query = query.bind(*id);
+        }
+        query.fetch_all(&mut *conn).await?;
+    }
+    let deal_ids: Vec<Uuid> = cards
+        .iter()
+        .map(|row| row.try_get::<Uuid, _>("id"))
+        .collect::<Result<_, _>>()?;
+    collaborators(conn, user, &deal_ids).await
+}
+
+async fn collaborators(conn: &mut PgConnection, user: Uuid, deals: &[Uuid]) -> anyhow::Result<()> {
+    let sql = format!(
+        r#"SELECT "deal_collaborators"."owner_id", "deal_collaborators"."deal_id", "deal_collaborators"."user_id", "deal_collaborators"."added_at" FROM "deal_collaborators" WHERE "deal_collaborators"."owner_id" = $1 AND "deal_collaborators"."deal_id" IN ({}) ORDER BY "deal_collaborators"."added_at" ASC"#,
+        placeholders(2, deals.len())
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user);
+    for id in deals {
+        query = query.bind(*id);
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
+    let users: BTreeSet<Uuid> = rows
+        .iter()
+        .map(|row| row.try_get::<Uuid, _>("user_id"))
+        .collect::<Result<_, _>>()?;
+    if users.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        r#"SELECT "users"."id", "users"."display_name", "users"."avatar_url" FROM "users" WHERE "users"."id" IN ({})"#,
+        placeholders(1, users.len())
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for id in &users {
+        query = query.bind(*id);
+    }
+    query.fetch_all(&mut *conn).await?;
+    Ok(())
+}
+
+/// `GET /api/crm/deals/{id}`: the deal (hydrated), its company (outside any transaction,
+/// as the shared directory is read), the user's other deals with that company (hydrated),
+/// the stage history, the latest activities, the stages: five read transactions.
+async fn deal_details(conn: &mut PgConnection, user: Uuid, deal: Uuid) -> anyhow::Result<()> {
+    authenticate(conn, user).await?;
+    begin_read(conn, user).await?;
+    let found = sqlx::query(sqlx::AssertSqlSafe(format!(
+        r#"SELECT {DEAL_COLUMNS} FROM "deals" WHERE "deals"."user_id" = $1 AND "deals"."id" = $2 LIMIT $3"#
+    )))
+    .bind(user)
+    .bind(deal)
+    .bind(1i64)
+    .fetch_all(&mut *conn)
+    .await?;
+    hydrate(conn, user, &found).await?;
+    commit(conn).await?;
+    let company: Option<Uuid> = match found.first() {
+        Some(row) => row.try_get("company_id")?,
+        None => None,
+    };
+    if let Some(company) = company {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            r#"SELECT {COMPANY_COLUMNS} FROM "companies" WHERE "companies"."id" = $1 LIMIT $2"#
+        )))
+        .bind(company)
+        .bind(1i64)
+        .fetch_all(&mut *conn)
+        .await?;
+        begin_read(conn, user).await?;
+        let others = sqlx::query(sqlx::AssertSqlSafe(format!(
+            r#"SELECT {DEAL_COLUMNS} FROM "deals" WHERE "deals"."user_id" = $1 AND "deals"."company_id" = $2 ORDER BY "deals"."create_date" DESC LIMIT $3"#
+        )))
+        .bind(user)
+        .bind(company)
+        .bind(200i64)
+        .fetch_all(&mut *conn)
+        .await?;
+        hydrate(conn, user, &others).await?;
+        commit(conn).await?;
+    }
+    begin_read(conn, user).await?;
+    sqlx::query(r#"SELECT "deal_stage_changes"."user_id", "deal_stage_changes"."id", "deal_stage_changes"."deal_id", "deal_stage_changes"."from_stage_id", "deal_stage_changes"."to_stage_id", "deal_stage_changes"."from_stage", "deal_stage_changes"."to_stage", "deal_stage_changes"."to_kind", "deal_stage_changes"."changed_by", "deal_stage_changes"."changed_at" FROM "deal_stage_changes" WHERE "deal_stage_changes"."user_id" = $1 AND "deal_stage_changes"."deal_id" = $2 ORDER BY "deal_stage_changes"."changed_at" ASC, "deal_stage_changes"."id" ASC"#)
+        .bind(user)
+        .bind(deal)
+        .fetch_all(&mut *conn)
+        .await?;
+    commit(conn).await?;
+    begin_read(conn, user).await?;
+    sqlx::query(r#"SELECT "activities"."user_id", "activities"."id", "activities"."type", "activities"."contact_id", "activities"."deal_id", "activities"."subject", "activities"."description", "activities"."metadata", "activities"."created_by", "activities"."created_at", "activities"."updated_at" FROM "activities" WHERE "activities"."user_id" = $1 AND "activities"."deal_id" = $2 ORDER BY "activities"."created_at" DESC, "activities"."id" DESC LIMIT $3 OFFSET $4"#)
+        .bind(user)
+        .bind(deal)
+        .bind(51i64)
+        .bind(0i64)
+        .fetch_all(&mut *conn)
+        .await?;
+    commit(conn).await?;
+    begin_read(conn, user).await?;
+    sqlx::query(STAGE_SQL)
+        .bind(user)
+        .fetch_all(&mut *conn)
+        .await?;
+    commit(conn).await
+}
+
+/// `$first, $first+1, …` for `count` values.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
