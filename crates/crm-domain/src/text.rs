@@ -87,13 +87,19 @@ pub fn email(value: &str) -> Result<String> {
 /// Checks an optional http(s) URL.
 ///
 /// # Errors
-/// [`DomainError::Validation`] when it does not start with `http://` or `https://`.
+/// [`DomainError::Validation`] when it does not start with `http://` or `https://`, or holds a
+/// square bracket (an IPv6 host literal, which clients' URL parsers reject when unbalanced;
+/// profile and avatar links never need one).
 pub fn optional_url(value: Option<&str>) -> Result<Option<String>> {
     let url = optional(value, 2048)?;
     match &url {
         Some(text) if !(text.starts_with("http://") || text.starts_with("https://")) => {
             Err(DomainError::field("", "must be an http:// or https:// URL"))
         }
+        Some(text) if text.contains(['[', ']']) => Err(DomainError::field(
+            "",
+            "must be an http:// or https:// URL without square brackets",
+        )),
         _ => Ok(url),
     }
 }
@@ -134,6 +140,8 @@ mod tests {
     #[test]
     fn urls_need_a_web_scheme() {
         assert!(optional_url(Some("https://acme.test")).is_ok());
+        assert!(optional_url(Some("http://[")).is_err());
+        assert!(optional_url(Some("https://acme.test/a]b")).is_err());
         assert!(optional_url(Some("javascript:alert(1)")).is_err());
         assert_eq!(optional_url(Some("")).ok(), Some(None));
     }

@@ -244,7 +244,7 @@ fn url(nullable: bool) -> Schema {
     ObjectBuilder::new()
         .schema_type(string_type(nullable))
         .max_length(Some(2048))
-        .pattern(Some(format!("^[{WS}]*(https?://[^\\u0000]*)?$")))
+        .pattern(Some(format!("^[{WS}]*(https?://[^\\u0000\\[\\]]*)?$")))
         .description(Some(
             "An http:// or https:// URL, at most 2048 characters; blank clears it.",
         ))
