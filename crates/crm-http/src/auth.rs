@@ -296,6 +296,9 @@ impl FromRequest for AuthUser {
             let claims = verify_token(&state.auth, &token)?;
             let id = Uuid::parse_str(&claims.sub)
                 .map_err(|_| ApiError::unauthorized("the token's subject is not a user id"))?;
+            if let Some(user) = state.known_users.get(id) {
+                return Ok(AuthUser { user });
+            }
             let user = state
                 .services
                 .user_for_token(id, claims.email.as_deref())
@@ -304,8 +307,63 @@ impl FromRequest for AuthUser {
                     crm_domain::DomainError::Unexpected(_) => ApiError::from(err),
                     _ => ApiError::unauthorized("the token's user cannot be provisioned"),
                 })?;
+            state.known_users.insert(user.clone());
             Ok(AuthUser { user })
         })
+    }
+}
+
+/// The users recently met by [`AuthUser`], by id, so a request does not spend a database
+/// round trip on finding its caller again.
+///
+/// Exact as long as users do not change: the application never updates or deletes a user
+/// row (users are created at sign-up or on a token's first use), so an entry can only go
+/// stale when an operator edits `users` by hand (or `crm seed --reset` runs beside a live
+/// server); the time to live bounds that. Tenancy never depends on it: the tenant is the
+/// token's verified subject either way.
+#[derive(Debug)]
+pub struct KnownUsers {
+    ttl: Duration,
+    capacity: usize,
+    users: Mutex<HashMap<Uuid, (User, Instant)>>,
+}
+
+impl Default for KnownUsers {
+    fn default() -> Self {
+        Self::new(Duration::from_secs(60), 10_000)
+    }
+}
+
+impl KnownUsers {
+    /// A cache keeping at most `capacity` users for `ttl` each.
+    pub fn new(ttl: Duration, capacity: usize) -> Self {
+        Self {
+            ttl,
+            capacity,
+            users: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The user with `id`, when met less than the time to live ago.
+    pub fn get(&self, id: Uuid) -> Option<User> {
+        let users = self.users.lock().ok()?;
+        let (user, met) = users.get(&id)?;
+        (met.elapsed() < self.ttl).then(|| user.clone())
+    }
+
+    /// Remembers `user`. When full, expired entries go first, then everything.
+    pub fn insert(&self, user: User) {
+        let Ok(mut users) = self.users.lock() else {
+            return;
+        };
+        if users.len() >= self.capacity && !users.contains_key(&user.id) {
+            let ttl = self.ttl;
+            users.retain(|_, (_, met)| met.elapsed() < ttl);
+            if users.len() >= self.capacity {
+                users.clear();
+            }
+        }
+        users.insert(user.id, (user, Instant::now()));
     }
 }
 
@@ -367,5 +425,47 @@ impl LoginLimiter {
         if let Ok(mut map) = self.failures.lock() {
             map.remove(key);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(n: u128) -> User {
+        User {
+            id: Uuid::from_u128(n),
+            email: format!("user{n}@example.com"),
+            display_name: format!("User {n}"),
+            avatar_url: None,
+            created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn known_users_answer_within_their_time_to_live_only() {
+        let cache = KnownUsers::new(Duration::from_millis(50), 10);
+        assert!(cache.get(Uuid::from_u128(1)).is_none());
+        cache.insert(user(1));
+        assert_eq!(
+            cache.get(Uuid::from_u128(1)).map(|u| u.email),
+            Some("user1@example.com".to_owned())
+        );
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(cache.get(Uuid::from_u128(1)).is_none());
+    }
+
+    #[test]
+    fn a_full_cache_makes_room_and_keeps_the_newest() {
+        let cache = KnownUsers::new(Duration::from_secs(60), 3);
+        for n in 1..=3 {
+            cache.insert(user(n));
+        }
+        cache.insert(user(4));
+        assert!(cache.get(Uuid::from_u128(4)).is_some());
+        assert!(cache.get(Uuid::from_u128(1)).is_none());
+        // Re-inserting a known user never evicts the others.
+        cache.insert(user(4));
+        assert!(cache.get(Uuid::from_u128(4)).is_some());
     }
 }

@@ -122,6 +122,16 @@ impl From<&d::UserSummary> for UserSummaryDto {
     }
 }
 
+impl From<d::UserSummary> for UserSummaryDto {
+    fn from(u: d::UserSummary) -> Self {
+        Self {
+            id: u.id,
+            display_name: u.display_name,
+            avatar_url: u.avatar_url,
+        }
+    }
+}
+
 impl From<&d::User> for UserSummaryDto {
     fn from(u: &d::User) -> Self {
         Self {
@@ -341,6 +351,16 @@ pub struct CompanySummaryDto {
     pub name: String,
     /// Logo URL.
     pub logo_url: Option<String>,
+}
+
+impl From<d::CompanySummary> for CompanySummaryDto {
+    fn from(c: d::CompanySummary) -> Self {
+        Self {
+            id: c.id,
+            name: c.name,
+            logo_url: c.logo_url,
+        }
+    }
 }
 
 impl From<&d::CompanySummary> for CompanySummaryDto {
@@ -704,11 +724,11 @@ pub struct DealDto {
     /// Stage id.
     pub stage_id: Uuid,
     /// Stage kind.
-    pub stage_kind: String,
+    pub stage_kind: &'static str,
     /// Position in the column.
     pub stage_order: u32,
     /// `low`, `medium`, `high`, `urgent`.
-    pub priority: String,
+    pub priority: &'static str,
     /// 0..=100.
     pub progress: u8,
     /// Closing date.
@@ -727,37 +747,44 @@ pub struct DealDto {
     pub collaborators: Vec<UserSummaryDto>,
 }
 
-impl From<&d::Deal> for DealDto {
-    fn from(deal: &d::Deal) -> Self {
+/// Moves the deal's strings into the answer (the board converts thousands of cards).
+impl From<d::Deal> for DealDto {
+    fn from(deal: d::Deal) -> Self {
         Self {
             id: deal.id,
-            name: deal.name.clone(),
-            description: deal.description.clone(),
             amount: deal.amount.map(|m| m.to_string()),
-            stage: deal.stage.clone(),
+            name: deal.name,
+            description: deal.description,
+            stage: deal.stage,
             stage_id: deal.stage_id,
-            stage_kind: deal.stage_kind.as_str().to_owned(),
+            stage_kind: deal.stage_kind.as_str(),
             stage_order: deal.stage_order,
-            priority: deal.priority.as_str().to_owned(),
+            priority: deal.priority.as_str(),
             progress: deal.progress.get(),
             close_date: deal.close_date,
             create_date: deal.create_date,
             last_update: deal.last_update,
             owner_id: deal.owner_id,
-            company: deal.company.as_ref().map(CompanySummaryDto::from),
-            contact: deal.contact.as_ref().map(|c| ContactSummaryDto {
+            company: deal.company.map(CompanySummaryDto::from),
+            contact: deal.contact.map(|c| ContactSummaryDto {
                 id: c.id,
-                first_name: c.first_name.clone(),
-                last_name: c.last_name.clone(),
-                email: c.email.clone(),
-                phone: c.phone.clone(),
+                first_name: c.first_name,
+                last_name: c.last_name,
+                email: c.email,
+                phone: c.phone,
             }),
             collaborators: deal
                 .collaborators
-                .iter()
+                .into_iter()
                 .map(UserSummaryDto::from)
                 .collect(),
         }
+    }
+}
+
+impl From<&d::Deal> for DealDto {
+    fn from(deal: &d::Deal) -> Self {
+        Self::from(deal.clone())
     }
 }
 
@@ -784,18 +811,18 @@ pub struct BoardColumnDto {
     pub next_cursor: Option<String>,
 }
 
-impl From<&d::BoardColumn> for BoardColumnDto {
-    fn from(c: &d::BoardColumn) -> Self {
+impl From<d::BoardColumn> for BoardColumnDto {
+    fn from(c: d::BoardColumn) -> Self {
         Self {
             id: c.stage.id,
-            name: c.stage.name.clone(),
-            position: c.stage.position,
             kind: c.stage.kind.as_str().to_owned(),
+            position: c.stage.position,
             probability: c.stage.probability.get(),
+            name: c.stage.name,
             count: c.count,
             total_amount: d::Money::format_cents_sum(c.total_amount_cents),
-            deals: c.deals.iter().map(DealDto::from).collect(),
-            next_cursor: c.next_cursor.clone(),
+            deals: c.deals.into_iter().map(DealDto::from).collect(),
+            next_cursor: c.next_cursor,
         }
     }
 }

@@ -23,7 +23,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
-pub use auth::{AuthConfig, LoginLimiter};
+pub use auth::{AuthConfig, KnownUsers, LoginLimiter};
 
 /// Largest accepted request body: 1 MiB.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -39,6 +39,8 @@ pub struct AppState {
     pub auth: AuthConfig,
     /// Failed sign-in counter.
     pub login_limiter: std::sync::Arc<LoginLimiter>,
+    /// Users recently met by the `AuthUser` extractor.
+    pub known_users: std::sync::Arc<KnownUsers>,
 }
 
 impl AppState {
@@ -51,6 +53,7 @@ impl AppState {
             store,
             auth: AuthConfig::new(secret.to_vec()),
             login_limiter: std::sync::Arc::new(LoginLimiter::default()),
+            known_users: std::sync::Arc::new(KnownUsers::default()),
         }
     }
 

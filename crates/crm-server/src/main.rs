@@ -7,6 +7,13 @@ mod telemetry;
 
 use std::process::ExitCode;
 
+/// mimalloc instead of glibc's malloc: the board turns thousands of rows into cards and JSON
+/// per request, and argon2 takes 19 MiB per password check; with glibc, malloc and free
+/// were a sixth of the server's time under load and the freed argon2 buffers stayed in the
+/// process (docs/benchmarks.md, "Load benchmark").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use anyhow::Context;
 use clap::Parser;
 

@@ -1,7 +1,9 @@
 //! The limit: the SQL an endpoint issues, sent straight to PostgreSQL at the same concurrency,
-//! with the same transactions and the same row-level-security setup as
-//! `crm_store::scope` (`BEGIN`, `SET TRANSACTION READ ONLY`, the role and claims), and the
-//! sign-in check's user lookup before them, for a random user per request. Statements are prepared once per connection (sqlx caches them),
+//! with the same transaction and the same row-level-security setup as `crm_store::scope`
+//! (`BEGIN`, then one `set_config` statement for the role, the claims, read-only and the
+//! statement timeout), for a random user per request. The sign-in check's user lookup is not
+//! replayed: the server keeps the users it has met (`crm_http::KnownUsers`), so in a run it
+//! happens once per user. Statements are prepared once per connection (sqlx caches them),
 //! as `pgbench -M prepared` would. The statements are the ones the store sends (as logged by
 //! PostgreSQL with `log_statement = all`), with the `IN (…)` lists of the hydration step
 //! built from the previous results exactly as the store builds them.
@@ -112,26 +114,15 @@ pub async fn run(
     )))
 }
 
-/// The `AuthUser` extractor's lookup of the caller, outside any transaction.
-async fn authenticate(conn: &mut PgConnection, user: Uuid) -> anyhow::Result<()> {
-    sqlx::query(r#"SELECT "users"."id", "users"."email", "users"."password_hash", "users"."display_name", "users"."avatar_url", "users"."created_at" FROM "users" WHERE "users"."id" = $1 LIMIT $2"#)
-        .bind(user)
-        .bind(1i64)
-        .fetch_all(conn)
-        .await?;
-    Ok(())
-}
-
-/// Opens a tenant read transaction the way `crm_store::scope` does.
+/// Opens a tenant read transaction the way `crm_store::scope` does, with the server's default
+/// statement timeout.
 async fn begin_read(conn: &mut PgConnection, user: Uuid) -> anyhow::Result<()> {
     sqlx::raw_sql("BEGIN").execute(&mut *conn).await?;
-    sqlx::raw_sql("SET TRANSACTION READ ONLY")
-        .execute(&mut *conn)
-        .await?;
     let claims = format!(r#"{{"sub":"{user}","role":"authenticated","aud":"authenticated"}}"#);
-    sqlx::query("SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true)")
+    sqlx::query("SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('transaction_read_only', 'on', true), set_config('statement_timeout', $3, true)")
         .bind("crm_authenticated")
         .bind(claims)
+        .bind("5000")
         .fetch_one(&mut *conn)
         .await?;
     Ok(())
@@ -145,7 +136,6 @@ async fn commit(conn: &mut PgConnection) -> anyhow::Result<()> {
 /// `DealRepository::board` without filters: stages, per-column totals, the first
 /// `per_stage` cards of every column, then their hydration.
 async fn board(conn: &mut PgConnection, user: Uuid, per_stage: i32) -> anyhow::Result<()> {
-    authenticate(conn, user).await?;
     begin_read(conn, user).await?;
     sqlx::query(STAGE_SQL)
         .bind(user)
@@ -168,16 +158,12 @@ async fn board(conn: &mut PgConnection, user: Uuid, per_stage: i32) -> anyhow::R
     commit(conn).await
 }
 
-/// The store's `hydrate`: stages, companies, contacts, collaborators and their users, each
-/// one query with an `IN` list of the ids the cards name.
+/// The store's `hydrate_with` (the stages are read already): companies, contacts and
+/// collaborators with their users, each one query with an `IN` list of the ids the cards name.
 async fn hydrate(conn: &mut PgConnection, user: Uuid, cards: &[PgRow]) -> anyhow::Result<()> {
     if cards.is_empty() {
         return Ok(());
     }
-    sqlx::query(STAGE_SQL)
-        .bind(user)
-        .fetch_all(&mut *conn)
-        .await?;
     let ids = |column: &str| -> anyhow::Result<Vec<Uuid>> {
         let mut set = BTreeSet::new();
         for row in cards {
@@ -220,92 +206,51 @@ async fn hydrate(conn: &mut PgConnection, user: Uuid, cards: &[PgRow]) -> anyhow
 
 async fn collaborators(conn: &mut PgConnection, user: Uuid, deals: &[Uuid]) -> anyhow::Result<()> {
     let sql = format!(
-        r#"SELECT "deal_collaborators"."owner_id", "deal_collaborators"."deal_id", "deal_collaborators"."user_id", "deal_collaborators"."added_at" FROM "deal_collaborators" WHERE "deal_collaborators"."owner_id" = $1 AND "deal_collaborators"."deal_id" IN ({}) ORDER BY "deal_collaborators"."added_at" ASC"#,
+        r#"SELECT "deal_collaborators"."deal_id", "deal_collaborators"."user_id", "users"."display_name", "users"."avatar_url" FROM "deal_collaborators" INNER JOIN "users" ON "deal_collaborators"."user_id" = "users"."id" WHERE "deal_collaborators"."owner_id" = $1 AND "deal_collaborators"."deal_id" IN ({}) ORDER BY "deal_collaborators"."added_at" ASC"#,
         placeholders(2, deals.len())
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user);
     for id in deals {
         query = query.bind(*id);
     }
-    let rows = query.fetch_all(&mut *conn).await?;
-    let users: BTreeSet<Uuid> = rows
-        .iter()
-        .map(|row| row.try_get::<Uuid, _>("user_id"))
-        .collect::<Result<_, _>>()?;
-    if users.is_empty() {
-        return Ok(());
-    }
-    let sql = format!(
-        r#"SELECT "users"."id", "users"."display_name", "users"."avatar_url" FROM "users" WHERE "users"."id" IN ({})"#,
-        placeholders(1, users.len())
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for id in &users {
-        query = query.bind(*id);
-    }
     query.fetch_all(&mut *conn).await?;
     Ok(())
 }
 
-/// `GET /api/crm/deals/{id}`: the deal (hydrated), its company (outside any transaction,
-/// as the shared directory is read), the user's other deals with that company (hydrated),
-/// the stage history, the latest activities, the stages: five read transactions.
+/// `GET /api/crm/deals/{id}` (`DealRepository::detail`): one read transaction with the deal
+/// and the newest 200 other deals with its company in one query, the stages, their
+/// hydration, the stage history and the first page of activities.
 async fn deal_details(conn: &mut PgConnection, user: Uuid, deal: Uuid) -> anyhow::Result<()> {
-    authenticate(conn, user).await?;
     begin_read(conn, user).await?;
-    let found = sqlx::query(sqlx::AssertSqlSafe(format!(
-        r#"SELECT {DEAL_COLUMNS} FROM "deals" WHERE "deals"."user_id" = $1 AND "deals"."id" = $2 LIMIT $3"#
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        r#"SELECT {DEAL_COLUMNS} FROM "deals" WHERE "deals"."user_id" = $1 AND ("deals"."id" = $2 OR "deals"."company_id" = (SELECT "company_id" FROM "deals" WHERE "user_id" = $3 AND "id" = $4)) ORDER BY "deals"."id" = $5 DESC, "deals"."create_date" DESC LIMIT $6"#
     )))
     .bind(user)
     .bind(deal)
-    .bind(1i64)
+    .bind(user)
+    .bind(deal)
+    .bind(deal)
+    .bind(201i64)
     .fetch_all(&mut *conn)
     .await?;
-    hydrate(conn, user, &found).await?;
-    commit(conn).await?;
-    let company: Option<Uuid> = match found.first() {
-        Some(row) => row.try_get("company_id")?,
-        None => None,
-    };
-    if let Some(company) = company {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            r#"SELECT {COMPANY_COLUMNS} FROM "companies" WHERE "companies"."id" = $1 LIMIT $2"#
-        )))
-        .bind(company)
-        .bind(1i64)
-        .fetch_all(&mut *conn)
-        .await?;
-        begin_read(conn, user).await?;
-        let others = sqlx::query(sqlx::AssertSqlSafe(format!(
-            r#"SELECT {DEAL_COLUMNS} FROM "deals" WHERE "deals"."user_id" = $1 AND "deals"."company_id" = $2 ORDER BY "deals"."create_date" DESC LIMIT $3"#
-        )))
-        .bind(user)
-        .bind(company)
-        .bind(200i64)
-        .fetch_all(&mut *conn)
-        .await?;
-        hydrate(conn, user, &others).await?;
-        commit(conn).await?;
+    if rows.is_empty() {
+        return commit(conn).await;
     }
-    begin_read(conn, user).await?;
+    sqlx::query(STAGE_SQL)
+        .bind(user)
+        .fetch_all(&mut *conn)
+        .await?;
+    hydrate(conn, user, &rows).await?;
     sqlx::query(r#"SELECT "deal_stage_changes"."user_id", "deal_stage_changes"."id", "deal_stage_changes"."deal_id", "deal_stage_changes"."from_stage_id", "deal_stage_changes"."to_stage_id", "deal_stage_changes"."from_stage", "deal_stage_changes"."to_stage", "deal_stage_changes"."to_kind", "deal_stage_changes"."changed_by", "deal_stage_changes"."changed_at" FROM "deal_stage_changes" WHERE "deal_stage_changes"."user_id" = $1 AND "deal_stage_changes"."deal_id" = $2 ORDER BY "deal_stage_changes"."changed_at" ASC, "deal_stage_changes"."id" ASC"#)
         .bind(user)
         .bind(deal)
         .fetch_all(&mut *conn)
         .await?;
-    commit(conn).await?;
-    begin_read(conn, user).await?;
     sqlx::query(r#"SELECT "activities"."user_id", "activities"."id", "activities"."type", "activities"."contact_id", "activities"."deal_id", "activities"."subject", "activities"."description", "activities"."metadata", "activities"."created_by", "activities"."created_at", "activities"."updated_at" FROM "activities" WHERE "activities"."user_id" = $1 AND "activities"."deal_id" = $2 ORDER BY "activities"."created_at" DESC, "activities"."id" DESC LIMIT $3 OFFSET $4"#)
         .bind(user)
         .bind(deal)
         .bind(51i64)
         .bind(0i64)
-        .fetch_all(&mut *conn)
-        .await?;
-    commit(conn).await?;
-    begin_read(conn, user).await?;
-    sqlx::query(STAGE_SQL)
-        .bind(user)
         .fetch_all(&mut *conn)
         .await?;
     commit(conn).await

@@ -74,7 +74,7 @@ pub async fn board(
                 },
             )
             .await?;
-        return Ok(HttpResponse::Ok().json(PageDto::from_page(column, |d| DealDto::from(&d))));
+        return Ok(HttpResponse::Ok().json(PageDto::from_page(column, DealDto::from)));
     }
     // The cursor belongs to a column page; without `stage` it is still checked, so a
     // malformed one is a 400 whichever form of the answer was asked for.
@@ -90,7 +90,7 @@ pub async fn board(
         .clamp(1, PER_STAGE_MAX);
     let columns = repos.deals.board(tenant, filters, per_stage).await?;
     Ok(HttpResponse::Ok().json(BoardDto {
-        stages: columns.iter().map(BoardColumnDto::from).collect(),
+        stages: columns.into_iter().map(BoardColumnDto::from).collect(),
     }))
 }
 
@@ -143,10 +143,14 @@ pub async fn get_deal(
         .await?;
     let company_detail = detail.company.map(|company| DealCompanyDto {
         company: CompanyDto::from(company),
-        deals: detail.company_deals.iter().map(DealDto::from).collect(),
+        deals: detail
+            .company_deals
+            .into_iter()
+            .map(DealDto::from)
+            .collect(),
     });
     Ok(HttpResponse::Ok().json(DealDetailDto {
-        deal: DealDto::from(&detail.deal),
+        deal: DealDto::from(detail.deal),
         company_detail,
         stage_history: detail
             .stage_history

@@ -18,8 +18,8 @@ use crm_domain::{
 };
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -174,10 +174,23 @@ async fn hydrate<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     let stages = list_stages(conn, tenant).await?;
+    hydrate_with(conn, tenant, models, &stages).await
+}
+
+/// [`hydrate`] for a caller that has read the tenant's stages already.
+async fn hydrate_with<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Tenant,
+    models: Vec<deals::Model>,
+    stages: &[PipelineStage],
+) -> Result<Vec<Deal>> {
+    if models.is_empty() {
+        return Ok(Vec::new());
+    }
     let relations = Relations::load(conn, tenant, &models).await?;
     models
         .into_iter()
-        .map(|model| to_deal(model, &stages, &relations))
+        .map(|model| to_deal(model, stages, &relations))
         .collect()
 }
 
@@ -189,8 +202,8 @@ struct Relations {
 }
 
 impl Relations {
-    /// Loads them in three or four queries (companies, contacts, collaborators and, when
-    /// there are any, their users).
+    /// Loads them in at most three queries (companies, contacts, collaborators with their
+    /// users).
     async fn load<C: ConnectionTrait>(
         conn: &C,
         tenant: Tenant,
@@ -263,50 +276,39 @@ fn to_deal(model: deals::Model, stages: &[PipelineStage], relations: &Relations)
     })
 }
 
+/// The collaborators of some deals with their names, in the order they were added: one
+/// query joining `users` (only its public columns: the request role may not read password
+/// hashes).
 async fn load_collaborators<C: ConnectionTrait>(
     conn: &C,
     tenant: Tenant,
     deal_ids: Vec<Uuid>,
 ) -> Result<HashMap<Uuid, Vec<UserSummary>>> {
-    let rows = deal_collaborators::Entity::find()
+    let to_user = deal_collaborators::Entity::belongs_to(users::Entity)
+        .from(deal_collaborators::Column::UserId)
+        .to(users::Column::Id)
+        .into();
+    let rows: Vec<(Uuid, Uuid, String, Option<String>)> = deal_collaborators::Entity::find()
+        .select_only()
+        .column(deal_collaborators::Column::DealId)
+        .column(deal_collaborators::Column::UserId)
+        .column(users::Column::DisplayName)
+        .column(users::Column::AvatarUrl)
+        .join(JoinType::InnerJoin, to_user)
         .filter(deal_collaborators::Column::OwnerId.eq(tenant.user_id))
         .filter(deal_collaborators::Column::DealId.is_in(deal_ids))
         .order_by_asc(deal_collaborators::Column::AddedAt)
+        .into_tuple()
         .all(conn)
         .await
         .map_err(map_db_err)?;
-    let mut user_ids: Vec<Uuid> = rows.iter().map(|r| r.user_id).collect();
-    user_ids.sort_unstable();
-    user_ids.dedup();
-    // Only public columns: the request role may not read password hashes.
-    let users: HashMap<Uuid, (String, Option<String>)> = if user_ids.is_empty() {
-        HashMap::new()
-    } else {
-        users::Entity::find()
-            .select_only()
-            .columns([
-                users::Column::Id,
-                users::Column::DisplayName,
-                users::Column::AvatarUrl,
-            ])
-            .filter(users::Column::Id.is_in(user_ids))
-            .into_tuple::<(Uuid, String, Option<String>)>()
-            .all(conn)
-            .await
-            .map_err(map_db_err)?
-            .into_iter()
-            .map(|(id, name, avatar)| (id, (name, avatar)))
-            .collect()
-    };
     let mut by_deal: HashMap<Uuid, Vec<UserSummary>> = HashMap::new();
-    for row in rows {
-        if let Some((display_name, avatar_url)) = users.get(&row.user_id) {
-            by_deal.entry(row.deal_id).or_default().push(UserSummary {
-                id: row.user_id,
-                display_name: display_name.clone(),
-                avatar_url: avatar_url.clone(),
-            });
-        }
+    for (deal_id, id, display_name, avatar_url) in rows {
+        by_deal.entry(deal_id).or_default().push(UserSummary {
+            id,
+            display_name,
+            avatar_url,
+        });
     }
     Ok(by_deal)
 }
@@ -437,29 +439,52 @@ async fn company_deal_rows<C: ConnectionTrait>(
         .map_err(map_db_err)
 }
 
+/// The deal `id` followed by the newest 200 other deals of the tenant with its company, as
+/// rows, in one query (the company comes from a scalar subquery, so PostgreSQL reads both
+/// through indexes); empty when the tenant has no such deal.
+async fn deal_with_company_rows<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Tenant,
+    id: Uuid,
+) -> Result<Vec<deals::Model>> {
+    let company_of_deal = Query::select()
+        .column(deals::Column::CompanyId)
+        .from(deals::Entity)
+        .and_where(Expr::col(deals::Column::UserId).eq(tenant.user_id))
+        .and_where(Expr::col(deals::Column::Id).eq(id))
+        .to_owned();
+    deals::Entity::find()
+        .filter(deals::Column::UserId.eq(tenant.user_id))
+        .filter(
+            Condition::any().add(deals::Column::Id.eq(id)).add(
+                Expr::col((deals::Entity, deals::Column::CompanyId))
+                    .eq(Expr::SubQuery(None, Box::new(company_of_deal.into()))),
+            ),
+        )
+        .order_by_desc(Expr::col((deals::Entity, deals::Column::Id)).eq(id))
+        .order_by_desc(deals::Column::CreateDate)
+        .limit(201)
+        .all(conn)
+        .await
+        .map_err(map_db_err)
+}
+
 /// Everything the deal page shows, on `conn`: the deal, its company's other deals (hydrated
 /// together with it, so the stages and relations are read once), the history, the latest
-/// activities and the stages. Eight or nine statements.
+/// activities and the stages. Seven or eight statements.
 async fn detail_on<C: ConnectionTrait>(
     conn: &C,
     tenant: Tenant,
     id: Uuid,
 ) -> Result<Option<DealDetail>> {
-    let Some(model) = deals::Entity::find_by_id((tenant.user_id, id))
-        .one(conn)
-        .await
-        .map_err(map_db_err)?
-    else {
+    let mut rows = deal_with_company_rows(conn, tenant, id).await?;
+    if rows.first().is_none_or(|row| row.id != id) {
         return Ok(None);
-    };
+    }
+    // The deal goes last, where `pop` below takes it from.
+    rows.rotate_left(1);
+    let company_id = rows.last().and_then(|row| row.company_id);
     let stages = list_stages(conn, tenant).await?;
-    let company_id = model.company_id;
-    let mut rows = match company_id {
-        Some(company_id) => company_deal_rows(conn, tenant, company_id).await?,
-        None => Vec::new(),
-    };
-    rows.retain(|row| row.id != id);
-    rows.push(model);
     let relations = Relations::load(conn, tenant, &rows).await?;
     let company = company_id
         .and_then(|company_id| relations.companies.get(&company_id))
@@ -616,7 +641,7 @@ impl DealRepository for Store {
                 .await
                 .map_err(map_db_err)?
         };
-        let hydrated = hydrate(&txn, tenant, cards).await?;
+        let hydrated = hydrate_with(&txn, tenant, cards, &stages).await?;
         txn.commit().await.map_err(map_db_err)?;
         let mut by_stage = split_by_stage(hydrated);
         let columns = stages
