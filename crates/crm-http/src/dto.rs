@@ -322,8 +322,10 @@ pub struct CompanyDto {
     /// Who added it.
     pub created_by: Option<Uuid>,
     /// When.
+    #[serde(serialize_with = "crate::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
     /// Last edit.
+    #[serde(serialize_with = "crate::rfc3339::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -476,8 +478,10 @@ pub struct ContactDto {
     /// Notes.
     pub notes: Option<String>,
     /// Created.
+    #[serde(serialize_with = "crate::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
     /// Last edit.
+    #[serde(serialize_with = "crate::rfc3339::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -734,8 +738,10 @@ pub struct DealDto {
     /// Closing date.
     pub close_date: Option<NaiveDate>,
     /// Created.
+    #[serde(serialize_with = "crate::rfc3339::serialize")]
     pub create_date: DateTime<Utc>,
     /// Last change.
+    #[serde(serialize_with = "crate::rfc3339::serialize")]
     pub last_update: DateTime<Utc>,
     /// Owner.
     pub owner_id: Option<Uuid>,
@@ -987,6 +993,7 @@ pub struct StageChangeDto {
     /// Who.
     pub changed_by: Option<Uuid>,
     /// When.
+    #[serde(serialize_with = "crate::rfc3339::serialize")]
     pub changed_at: DateTime<Utc>,
 }
 
@@ -1054,8 +1061,10 @@ pub struct ActivityDto {
     /// Author.
     pub created_by: Uuid,
     /// Created.
+    #[serde(serialize_with = "crate::rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
     /// Last edit.
+    #[serde(serialize_with = "crate::rfc3339::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -9,6 +9,7 @@ pub mod error;
 pub mod guard;
 pub mod health;
 pub mod openapi;
+pub mod rfc3339;
 
 use std::net::TcpListener;
 

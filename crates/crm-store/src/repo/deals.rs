@@ -12,9 +12,9 @@ use chrono::{DateTime, Utc};
 use crm_domain::activity::StageChangeMeta;
 use crm_domain::repo::DealRepository;
 use crm_domain::{
-    ActivityMetadata, ActivityQuery, BoardColumn, BoardQuery, ColumnPage, Deal, DealDetail,
-    DealMove, DealPatch, DomainError, NewActivity, NewDeal, Page, PipelineStage, Progress, Result,
-    StageChange, StageKind, Tenant, UserSummary,
+    ActivityMetadata, ActivityQuery, BoardColumn, BoardQuery, ColumnPage, ContactSummary, Deal,
+    DealDetail, DealMove, DealPatch, DomainError, NewActivity, NewDeal, Page, PipelineStage,
+    Progress, Result, StageChange, StageKind, Tenant, UserSummary,
 };
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
 use sea_orm::{
@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use super::activities::{insert_on as insert_activity, list_on as list_activities};
 use super::companies::{load_many as load_companies, to_company, to_summary};
-use super::contacts::{load_many_contacts, to_contact_summary};
+use super::contacts::load_summaries as load_contact_summaries;
 use super::stages::{list_on as list_stages, lock_board};
 use super::{contains_pattern, ilike, money, parse_stored, search_term};
 use crate::Store;
@@ -197,7 +197,7 @@ async fn hydrate_with<C: ConnectionTrait>(
 /// The companies, contacts and collaborators of some deals, by id.
 struct Relations {
     companies: HashMap<Uuid, companies::Model>,
-    contacts: HashMap<Uuid, contacts::Model>,
+    contacts: HashMap<Uuid, ContactSummary>,
     collaborators: HashMap<Uuid, Vec<UserSummary>>,
 }
 
@@ -220,11 +220,7 @@ impl Relations {
             .into_iter()
             .map(|c| (c.id, c))
             .collect();
-        let contacts = load_many_contacts(conn, tenant, contact_ids)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c))
-            .collect();
+        let contacts = load_contact_summaries(conn, tenant, contact_ids).await?;
         let collaborators =
             load_collaborators(conn, tenant, models.iter().map(|m| m.id).collect()).await?;
         Ok(Self {
@@ -266,7 +262,7 @@ fn to_deal(model: deals::Model, stages: &[PipelineStage], relations: &Relations)
         contact: model
             .contact_id
             .and_then(|id| relations.contacts.get(&id))
-            .map(to_contact_summary),
+            .cloned(),
         collaborators: relations
             .collaborators
             .get(&model.id)
