@@ -56,9 +56,9 @@ fn write(buf: &mut [u8; MAX_LEN], at: &DateTime<Utc>) -> usize {
     len = put_digits(buf, len, 2, second);
     let fraction = if nano == 0 {
         None
-    } else if nano % 1_000_000 == 0 {
+    } else if nano.is_multiple_of(1_000_000) {
         Some((3, nano / 1_000_000))
-    } else if nano % 1_000 == 0 {
+    } else if nano.is_multiple_of(1_000) {
         Some((6, nano / 1_000))
     } else {
         Some((9, nano))
@@ -82,6 +82,7 @@ fn put_digits(buf: &mut [u8; MAX_LEN], at: usize, digits: usize, value: u32) -> 
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use chrono::{NaiveDate, TimeZone};
 

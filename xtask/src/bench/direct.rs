@@ -28,6 +28,10 @@ const STAGE_SQL: &str = r#"SELECT "pipeline_stages"."user_id", "pipeline_stages"
 const COMPANY_COLUMNS: &str = r#""companies"."id", "companies"."name", "companies"."name_key", "companies"."logo_url", "companies"."industry", "companies"."website", "companies"."created_by", "companies"."created_at", "companies"."updated_at""#;
 const CONTACT_COLUMNS: &str = r#""contacts"."user_id", "contacts"."id", "contacts"."first_name", "contacts"."last_name", "contacts"."email", "contacts"."phone", "contacts"."title", "contacts"."company_id", "contacts"."lead_source", "contacts"."lead_status", "contacts"."contact_owner_id", "contacts"."created_by", "contacts"."avatar_url", "contacts"."linkedin_url", "contacts"."notes", "contacts"."created_at", "contacts"."updated_at""#;
 
+/// The deal page's first query: the deal and its company's other deals, joined with their
+/// contacts (as SeaORM's `find_also_related` writes it).
+const DEAL_DETAIL_SQL: &str = r#"SELECT "deals"."user_id" AS "A_user_id", "deals"."id" AS "A_id", "deals"."name" AS "A_name", "deals"."description" AS "A_description", "deals"."amount_cents" AS "A_amount_cents", "deals"."stage_id" AS "A_stage_id", "deals"."stage_order" AS "A_stage_order", "deals"."priority" AS "A_priority", "deals"."progress" AS "A_progress", "deals"."owner_id" AS "A_owner_id", "deals"."close_date" AS "A_close_date", "deals"."create_date" AS "A_create_date", "deals"."last_update" AS "A_last_update", "deals"."created_by" AS "A_created_by", "deals"."contact_id" AS "A_contact_id", "deals"."company_id" AS "A_company_id", "contacts"."user_id" AS "B_user_id", "contacts"."id" AS "B_id", "contacts"."first_name" AS "B_first_name", "contacts"."last_name" AS "B_last_name", "contacts"."email" AS "B_email", "contacts"."phone" AS "B_phone", "contacts"."title" AS "B_title", "contacts"."company_id" AS "B_company_id", "contacts"."lead_source" AS "B_lead_source", "contacts"."lead_status" AS "B_lead_status", "contacts"."contact_owner_id" AS "B_contact_owner_id", "contacts"."created_by" AS "B_created_by", "contacts"."avatar_url" AS "B_avatar_url", "contacts"."linkedin_url" AS "B_linkedin_url", "contacts"."notes" AS "B_notes", "contacts"."created_at" AS "B_created_at", "contacts"."updated_at" AS "B_updated_at" FROM "deals" LEFT JOIN "contacts" ON "deals"."user_id" = "contacts"."user_id" AND "deals"."contact_id" = "contacts"."id" WHERE "deals"."user_id" = $1 AND ("deals"."id" = $2 OR "deals"."company_id" = (SELECT "company_id" FROM "deals" WHERE "deals"."user_id" = $3 AND "deals"."id" = $4)) ORDER BY "deals"."id" = $5 DESC, "deals"."create_date" DESC LIMIT $6"#;
+
 /// The scenarios with a direct-SQL twin.
 #[derive(Debug, Clone, Copy)]
 enum Twin {
@@ -218,29 +222,41 @@ async fn collaborators(conn: &mut PgConnection, user: Uuid, deals: &[Uuid]) -> a
 }
 
 /// `GET /api/crm/deals/{id}` (`DealRepository::detail`): one read transaction with the deal
-/// and the newest 200 other deals with its company in one query, the stages, their
-/// hydration, the stage history and the first page of activities.
+/// and the newest 200 other deals with its company, each joined with its contact, in one
+/// query; their company; their collaborators; the stages; the stage history; the first page
+/// of activities.
 async fn deal_details(conn: &mut PgConnection, user: Uuid, deal: Uuid) -> anyhow::Result<()> {
     begin_read(conn, user).await?;
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        r#"SELECT {DEAL_COLUMNS} FROM "deals" WHERE "deals"."user_id" = $1 AND ("deals"."id" = $2 OR "deals"."company_id" = (SELECT "company_id" FROM "deals" WHERE "user_id" = $3 AND "id" = $4)) ORDER BY "deals"."id" = $5 DESC, "deals"."create_date" DESC LIMIT $6"#
-    )))
-    .bind(user)
-    .bind(deal)
-    .bind(user)
-    .bind(deal)
-    .bind(deal)
-    .bind(201i64)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = sqlx::query(DEAL_DETAIL_SQL)
+        .bind(user)
+        .bind(deal)
+        .bind(user)
+        .bind(deal)
+        .bind(deal)
+        .bind(201i64)
+        .fetch_all(&mut *conn)
+        .await?;
     if rows.is_empty() {
         return commit(conn).await;
     }
+    let company: Option<Uuid> = rows[0].try_get("A_company_id")?;
+    if let Some(company) = company {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            r#"SELECT {COMPANY_COLUMNS} FROM "companies" WHERE "companies"."id" IN ($1)"#
+        )))
+        .bind(company)
+        .fetch_all(&mut *conn)
+        .await?;
+    }
+    let deal_ids: Vec<Uuid> = rows
+        .iter()
+        .map(|row| row.try_get::<Uuid, _>("A_id"))
+        .collect::<Result<_, _>>()?;
+    collaborators(conn, user, &deal_ids).await?;
     sqlx::query(STAGE_SQL)
         .bind(user)
         .fetch_all(&mut *conn)
         .await?;
-    hydrate(conn, user, &rows).await?;
     sqlx::query(r#"SELECT "deal_stage_changes"."user_id", "deal_stage_changes"."id", "deal_stage_changes"."deal_id", "deal_stage_changes"."from_stage_id", "deal_stage_changes"."to_stage_id", "deal_stage_changes"."from_stage", "deal_stage_changes"."to_stage", "deal_stage_changes"."to_kind", "deal_stage_changes"."changed_by", "deal_stage_changes"."changed_at" FROM "deal_stage_changes" WHERE "deal_stage_changes"."user_id" = $1 AND "deal_stage_changes"."deal_id" = $2 ORDER BY "deal_stage_changes"."changed_at" ASC, "deal_stage_changes"."id" ASC"#)
         .bind(user)
         .bind(deal)

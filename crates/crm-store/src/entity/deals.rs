@@ -29,4 +29,14 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
+/// The deal's contact, always one of the same user's (for `find_also_related`).
+impl Related<super::contacts::Entity> for Entity {
+    fn to() -> RelationDef {
+        Entity::belongs_to(super::contacts::Entity)
+            .from((Column::UserId, Column::ContactId))
+            .to((super::contacts::Column::UserId, super::contacts::Column::Id))
+            .into()
+    }
+}
+
 impl ActiveModelBehavior for ActiveModel {}

@@ -99,22 +99,23 @@ pub(crate) async fn load_summaries<C: ConnectionTrait>(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(Uuid, String, String, Option<String>, Option<String>)> =
-        contacts::Entity::find()
-            .select_only()
-            .columns([
-                contacts::Column::Id,
-                contacts::Column::FirstName,
-                contacts::Column::LastName,
-                contacts::Column::Email,
-                contacts::Column::Phone,
-            ])
-            .filter(contacts::Column::UserId.eq(tenant.user_id))
-            .filter(contacts::Column::Id.is_in(ids))
-            .into_tuple()
-            .all(conn)
-            .await
-            .map_err(map_db_err)?;
+    /// Id, first and last name, e-mail, phone.
+    type SummaryRow = (Uuid, String, String, Option<String>, Option<String>);
+    let rows: Vec<SummaryRow> = contacts::Entity::find()
+        .select_only()
+        .columns([
+            contacts::Column::Id,
+            contacts::Column::FirstName,
+            contacts::Column::LastName,
+            contacts::Column::Email,
+            contacts::Column::Phone,
+        ])
+        .filter(contacts::Column::UserId.eq(tenant.user_id))
+        .filter(contacts::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(conn)
+        .await
+        .map_err(map_db_err)?;
     Ok(rows
         .into_iter()
         .map(|(id, first_name, last_name, email, phone)| {

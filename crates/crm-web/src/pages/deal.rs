@@ -10,7 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use askama::Template;
 use crm_analytics::{Analytics, DealAnalytics};
-use crm_domain::{Deal, DealPatch, DomainError, Priority, Progress, StageKind, text};
+use crm_domain::{Deal, DealDetail, DealPatch, DomainError, Priority, Progress, StageKind, text};
 use crm_http::AppState;
 use uuid::Uuid;
 
@@ -291,9 +291,16 @@ async fn render(
     let panel_params = params.panel();
     let id = id_of(&panel_params)?;
     let tenant = user.tenant();
-    let deal = state.services.deal(tenant, id).await?;
+    // The deal, its company with the caller's other deals with it, and the stages: one
+    // read transaction.
+    let DealDetail {
+        deal,
+        company,
+        company_deals,
+        stages,
+        ..
+    } = state.services.deal_detail(tenant, id).await?;
     let repos = state.services.repos();
-    let stages = repos.stages.list(tenant).await?;
     let users = repos.users.search(None, 200).await?;
     let find_user = |uid: Option<Uuid>| uid.and_then(|u| users.iter().find(|x| x.id == u));
     let owner = match deal.owner_id {
@@ -330,34 +337,26 @@ async fn render(
         },
         None => None,
     };
-    let account = match deal.company_id {
-        Some(company_id) => match repos.companies.find(company_id).await? {
-            Some(company) => {
-                let others = repos.deals.with_company(tenant, company_id).await?;
-                let (ongoing, past): (Vec<&Deal>, Vec<&Deal>) = others
-                    .iter()
-                    .filter(|d| d.id != deal.id)
-                    .partition(|d| d.stage_kind == StageKind::Open);
-                Some(AccountCard {
-                    logo: AvatarView::new(&company.name, company.logo_url.as_deref()),
-                    href: format!(
-                        "/apps/crm/deals?q={}",
-                        percent_encoding::utf8_percent_encode(
-                            &company.name,
-                            percent_encoding::NON_ALPHANUMERIC
-                        )
-                    ),
-                    name: company.name,
-                    industry: company.industry,
-                    website: company.website,
-                    ongoing: ongoing.into_iter().map(CardView::from).collect(),
-                    past: past.into_iter().map(CardView::from).collect(),
-                })
-            }
-            None => None,
-        },
-        None => None,
-    };
+    let account = company.map(|company| {
+        let (ongoing, past): (Vec<&Deal>, Vec<&Deal>) = company_deals
+            .iter()
+            .partition(|d| d.stage_kind == StageKind::Open);
+        AccountCard {
+            logo: AvatarView::new(&company.name, company.logo_url.as_deref()),
+            href: format!(
+                "/apps/crm/deals?q={}",
+                percent_encoding::utf8_percent_encode(
+                    &company.name,
+                    percent_encoding::NON_ALPHANUMERIC
+                )
+            ),
+            name: company.name,
+            industry: company.industry,
+            website: company.website,
+            ongoing: ongoing.into_iter().map(CardView::from).collect(),
+            past: past.into_iter().map(CardView::from).collect(),
+        }
+    });
     let analytics = Analytics::new(state.store.clone())
         .deal_analytics(tenant, id)
         .await?;
