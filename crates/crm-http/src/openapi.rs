@@ -46,9 +46,11 @@ pub fn document() -> utoipa::openapi::OpenApi {
 
 /// The document as JSON, as served at `/api/openapi.json`. utoipa 5 writes the fields of a
 /// link in snake case (`operation_id`); OpenAPI spells them `operationId`, `operationRef` and
-/// `requestBody`, so they are renamed here.
+/// `requestBody`, so they are renamed here. Every operation under `/api` also gets its `503`
+/// here (see [`add_unavailable`]).
 pub fn to_json(document: &utoipa::openapi::OpenApi) -> serde_json::Value {
     let mut json = serde_json::to_value(document).unwrap_or_default();
+    add_unavailable(&mut json);
     let links = json
         .get_mut("paths")
         .and_then(serde_json::Value::as_object_mut)
@@ -75,6 +77,33 @@ pub fn to_json(document: &utoipa::openapi::OpenApi) -> serde_json::Value {
         }
     }
     json
+}
+
+/// Documents the `503` of every operation under `/api/`: each of them reads or writes the
+/// database, and a lost database (or a statement over the timeout) answers 503 with the
+/// error body (`error::is_unavailable`). One pass over the document instead of a response
+/// line on every route.
+fn add_unavailable(json: &mut serde_json::Value) {
+    let operations = json
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+        .into_iter()
+        .flat_map(|paths| paths.iter_mut())
+        .filter(|(path, _)| path.starts_with("/api/"))
+        .filter_map(|(_, item)| item.as_object_mut())
+        .flat_map(|item| item.values_mut())
+        .filter_map(|operation| operation.get_mut("responses"))
+        .filter_map(serde_json::Value::as_object_mut);
+    for responses in operations {
+        responses
+            .entry("503")
+            .or_insert_with(|| {
+                serde_json::json!({
+                    "description": "The database is unavailable or too slow; retry later",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+                })
+            });
+    }
 }
 
 /// The links [`with_links`] adds: (path, statuses of its `POST`, link name, target

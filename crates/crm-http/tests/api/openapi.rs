@@ -15,6 +15,7 @@ crm_store::backend_tests!(
     the_openapi_document_is_3_1_and_lists_exactly_the_spec_routes,
     every_documented_operation_is_served_and_not_the_routers_404,
     every_schema_reference_of_the_document_resolves,
+    every_api_operation_documents_the_503_of_an_unavailable_database,
 );
 
 /// The routes of `spec/api.md` that `crm-http` implements.
@@ -221,4 +222,25 @@ fn collect_refs(value: &Value, out: &mut Vec<String>) {
         Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
         _ => {}
     }
+}
+
+async fn every_api_operation_documents_the_503_of_an_unavailable_database(store: Store) {
+    let app = TestApp::spawn(store).await;
+    let document = document(&app).await;
+    let mut checked = 0;
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        if !path.starts_with("/api/") {
+            continue;
+        }
+        for (method, operation) in item.as_object().expect("path item") {
+            let unavailable = &operation["responses"]["503"];
+            assert_eq!(
+                unavailable["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/ErrorBody",
+                "{method} {path}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 40, "only {checked} operations under /api/");
 }
