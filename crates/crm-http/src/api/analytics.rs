@@ -140,120 +140,57 @@ pub async fn dashboard(
     Ok(HttpResponse::Ok().json(answer))
 }
 
-/// The greeting counters and the five KPI cards, against the previous range of the same
-/// length.
-#[utoipa::path(tag = "dashboard", params(RangeQuery), security(("bearer" = [])),
-    responses((status = 200, body = Kpis), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
-#[get("/dashboard/kpis")]
-pub async fn kpis(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    range: web::Query<RangeQuery>,
-) -> Result<HttpResponse> {
-    let answer = analytics(&state)
-        .kpis(user.tenant(), range.range()?)
-        .await?;
-    Ok(HttpResponse::Ok().json(answer))
+/// A dashboard widget over the date range alone: a documented `GET` handler named after the
+/// `Analytics` method it calls, answering that method's type.
+macro_rules! range_widget {
+    ($(#[doc = $doc:literal])* $name:ident, $path:literal, $answer:ident) => {
+        $(#[doc = $doc])*
+        #[utoipa::path(tag = "dashboard", params(RangeQuery), security(("bearer" = [])),
+            responses((status = 200, body = $answer), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+                (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
+        #[get($path)]
+        pub async fn $name(
+            state: web::Data<AppState>,
+            user: AuthUser,
+            range: web::Query<RangeQuery>,
+        ) -> Result<HttpResponse> {
+            let answer = analytics(&state).$name(user.tenant(), range.range()?).await?;
+            Ok(HttpResponse::Ok().json(answer))
+        }
+    };
 }
 
-/// Revenue generated: percentiles and sum of the amounts won in each of the 7 quarters ending
-/// with the range's last day.
-#[utoipa::path(tag = "dashboard", params(RangeQuery), security(("bearer" = [])),
-    responses((status = 200, body = Revenue), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
-#[get("/dashboard/revenue")]
-pub async fn revenue(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    range: web::Query<RangeQuery>,
-) -> Result<HttpResponse> {
-    let answer = analytics(&state)
-        .revenue(user.tenant(), range.range()?)
-        .await?;
-    Ok(HttpResponse::Ok().json(answer))
-}
-
-/// Lead sources of the contacts created in the range.
-#[utoipa::path(tag = "dashboard", params(RangeQuery), security(("bearer" = [])),
-    responses((status = 200, body = LeadSources), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
-#[get("/dashboard/lead-sources")]
-pub async fn lead_sources(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    range: web::Query<RangeQuery>,
-) -> Result<HttpResponse> {
-    let answer = analytics(&state)
-        .lead_sources(user.tenant(), range.range()?)
-        .await?;
-    Ok(HttpResponse::Ok().json(answer))
-}
-
-/// Customer acquisition cost: marketing spend per weekday and CAC per lead source.
-#[utoipa::path(tag = "dashboard", params(RangeQuery), security(("bearer" = [])),
-    responses((status = 200, body = AcquisitionCost), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
-#[get("/dashboard/acquisition-cost")]
-pub async fn acquisition_cost(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    range: web::Query<RangeQuery>,
-) -> Result<HttpResponse> {
-    let answer = analytics(&state)
-        .acquisition_cost(user.tenant(), range.range()?)
-        .await?;
-    Ok(HttpResponse::Ok().json(answer))
-}
-
-/// Sales funnel of the deals created in the range (and of those created this month).
-#[utoipa::path(tag = "dashboard", params(RangeQuery), security(("bearer" = [])),
-    responses((status = 200, body = SalesFunnel), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
-#[get("/dashboard/sales-funnel")]
-pub async fn sales_funnel(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    range: web::Query<RangeQuery>,
-) -> Result<HttpResponse> {
-    let answer = analytics(&state)
-        .sales_funnel(user.tenant(), range.range()?)
-        .await?;
-    Ok(HttpResponse::Ok().json(answer))
-}
-
-/// Customer feedback: positive and negative activities in each of the 13 months ending with
-/// the range's last day.
-#[utoipa::path(tag = "dashboard", params(RangeQuery), security(("bearer" = [])),
-    responses((status = 200, body = CustomerFeedback), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
-#[get("/dashboard/customer-feedback")]
-pub async fn customer_feedback(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    range: web::Query<RangeQuery>,
-) -> Result<HttpResponse> {
-    let answer = analytics(&state)
-        .customer_feedback(user.tenant(), range.range()?)
-        .await?;
-    Ok(HttpResponse::Ok().json(answer))
-}
-
-/// Lifetime value, CAC and their ratio on each of the 30 days ending with the range.
-#[utoipa::path(tag = "dashboard", params(RangeQuery), security(("bearer" = [])),
-    responses((status = 200, body = LifetimeValue), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 422, body = ErrorBody), (status = 500, body = ErrorBody)))]
-#[get("/dashboard/lifetime-value")]
-pub async fn lifetime_value(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    range: web::Query<RangeQuery>,
-) -> Result<HttpResponse> {
-    let answer = analytics(&state)
-        .lifetime_value(user.tenant(), range.range()?)
-        .await?;
-    Ok(HttpResponse::Ok().json(answer))
-}
+range_widget!(
+    /// The greeting counters and the five KPI cards, against the previous range of the same
+    /// length.
+    kpis, "/dashboard/kpis", Kpis
+);
+range_widget!(
+    /// Revenue generated: percentiles and sum of the amounts won in each of the 7 quarters
+    /// ending with the range's last day.
+    revenue, "/dashboard/revenue", Revenue
+);
+range_widget!(
+    /// Lead sources of the contacts created in the range.
+    lead_sources, "/dashboard/lead-sources", LeadSources
+);
+range_widget!(
+    /// Customer acquisition cost: marketing spend per weekday and CAC per lead source.
+    acquisition_cost, "/dashboard/acquisition-cost", AcquisitionCost
+);
+range_widget!(
+    /// Sales funnel of the deals created in the range (and of those created this month).
+    sales_funnel, "/dashboard/sales-funnel", SalesFunnel
+);
+range_widget!(
+    /// Customer feedback: positive and negative activities in each of the 13 months ending
+    /// with the range's last day.
+    customer_feedback, "/dashboard/customer-feedback", CustomerFeedback
+);
+range_widget!(
+    /// Lifetime value, CAC and their ratio on each of the 30 days ending with the range.
+    lifetime_value, "/dashboard/lifetime-value", LifetimeValue
+);
 
 /// Active engagement: activities per type and engaged contacts on each of the `days` ending
 /// with the range.
