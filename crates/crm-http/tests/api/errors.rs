@@ -2,7 +2,6 @@
 
 use crm_store::Store;
 use reqwest::Method;
-use reqwest::header::CONTENT_TYPE;
 use sea_orm::{ConnectionTrait, DbBackend};
 use serde_json::json;
 
@@ -71,20 +70,22 @@ async fn malformed_json_or_a_non_json_body_is_400(store: Store) {
     let app = TestApp::spawn(store).await;
     let ann = app.signup("ann@example.com").await;
     for body in ["{", "{\"first_name\": }", "[]", "null", ""] {
-        app.send(
-            app.raw(Method::POST, "/api/crm/contacts")
-                .bearer_auth(&ann.token)
-                .header(CONTENT_TYPE, "application/json")
-                .body(body),
+        app.send_body(
+            Method::POST,
+            "/api/crm/contacts",
+            &ann.token,
+            "application/json",
+            body,
         )
         .await
         .expect_error(400, "bad_request");
     }
-    app.send(
-        app.raw(Method::POST, "/api/crm/contacts")
-            .bearer_auth(&ann.token)
-            .header(CONTENT_TYPE, "text/plain")
-            .body(r#"{"first_name": "A", "last_name": "B"}"#),
+    app.send_body(
+        Method::POST,
+        "/api/crm/contacts",
+        &ann.token,
+        "text/plain",
+        r#"{"first_name": "A", "last_name": "B"}"#,
     )
     .await
     .expect_error(400, "bad_request");
@@ -110,13 +111,13 @@ async fn a_body_over_1_mib_is_413_and_one_just_under_is_read(store: Store) {
         vec![Ok(b"{\"first_name\": \"".to_vec())];
     chunks.extend((0..20).map(|_| Ok(vec![b'x'; 64 * 1024])));
     chunks.push(Ok(b"\", \"last_name\": \"B\"}".to_vec()));
-    app.send(
-        app.raw(Method::POST, "/api/crm/contacts")
-            .bearer_auth(&ann.token)
-            .header(CONTENT_TYPE, "application/json")
-            .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
-                chunks,
-            ))),
+    let body = reqwest::Body::wrap_stream(futures_util::stream::iter(chunks));
+    app.send_body(
+        Method::POST,
+        "/api/crm/contacts",
+        &ann.token,
+        "application/json",
+        body,
     )
     .await
     .expect_error(413, "payload_too_large");

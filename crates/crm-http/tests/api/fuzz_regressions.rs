@@ -6,7 +6,7 @@
 
 use crm_store::Store;
 use reqwest::Method;
-use reqwest::header::{CONTENT_TYPE, COOKIE, ORIGIN, REFERER};
+use reqwest::header::{COOKIE, ORIGIN, REFERER};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, User, id, unknown_id};
@@ -86,12 +86,7 @@ async fn json_bodies_must_be_objects(store: Store) {
     ] {
         for body in ["[]", " [\"x\"]", "1", "\"x\""] {
             let answer = app
-                .send(
-                    app.raw(method.clone(), &path)
-                        .bearer_auth(&ann.token)
-                        .header(CONTENT_TYPE, "application/json")
-                        .body(body),
-                )
+                .send_body(method.clone(), &path, &ann.token, "application/json", body)
                 .await;
             answer.expect_error(400, "bad_request");
         }
@@ -229,20 +224,22 @@ async fn invalid_utf8_bodies_are_400(store: Store) {
     let mut body = br#"{"first_name": "A"#.to_vec();
     body.extend_from_slice(&[0xff, 0xfe]);
     body.extend_from_slice(br#"", "last_name": "B"}"#);
-    app.send(
-        app.raw(Method::POST, "/api/crm/contacts")
-            .bearer_auth(&ann.token)
-            .header(CONTENT_TYPE, "application/json")
-            .body(body),
+    app.send_body(
+        Method::POST,
+        "/api/crm/contacts",
+        &ann.token,
+        "application/json",
+        body,
     )
     .await
     .expect_error(400, "bad_request");
     // A lone surrogate escape is not a character either.
-    app.send(
-        app.raw(Method::POST, "/api/crm/contacts")
-            .bearer_auth(&ann.token)
-            .header(CONTENT_TYPE, "application/json")
-            .body(r#"{"first_name": "\ud800", "last_name": "B"}"#),
+    app.send_body(
+        Method::POST,
+        "/api/crm/contacts",
+        &ann.token,
+        "application/json",
+        r#"{"first_name": "\ud800", "last_name": "B"}"#,
     )
     .await
     .expect_error(400, "bad_request");
@@ -347,11 +344,12 @@ async fn deep_or_huge_metadata_is_refused(store: Store) {
         "[".repeat(5_000),
         "]".repeat(5_000)
     );
-    app.send(
-        app.raw(Method::POST, "/api/crm/activities")
-            .bearer_auth(&ann.token)
-            .header(CONTENT_TYPE, "application/json")
-            .body(nested),
+    app.send_body(
+        Method::POST,
+        "/api/crm/activities",
+        &ann.token,
+        "application/json",
+        nested,
     )
     .await
     .expect_error(400, "bad_request");

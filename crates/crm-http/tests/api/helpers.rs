@@ -213,6 +213,24 @@ impl TestApp {
         self.send(request).await
     }
 
+    /// `method path` as the holder of `token` with a raw body of `content_type` (malformed
+    /// or non-JSON bodies).
+    pub async fn send_body(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Resp {
+        let request = self
+            .raw(method, path)
+            .bearer_auth(token)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body);
+        self.send(request).await
+    }
+
     /// `GET path` as the holder of `token`.
     pub async fn get(&self, token: &str, path: &str) -> Resp {
         self.call(Method::GET, path, Some(token), None).await
