@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
 use rand::Rng;
-use sea_orm::sqlx::{self, Connection as _, PgConnection, Row as _, SqliteConnection};
+use sea_orm::sqlx::{self, Connection as _, PgConnection, SqliteConnection};
 use serde_json::json;
 
 use crate::crm_process::{self, CrmServer, FreshPostgres};
@@ -333,7 +333,7 @@ const CONTACTS_SQL: &str =
 const POSITIONS_SQLITE: &str =
     "SELECT hex(stage_id) AS stage, stage_order FROM deals ORDER BY stage_id, stage_order";
 const POSITIONS_PG: &str =
-    "SELECT stage_id::text AS stage, stage_order FROM deals ORDER BY stage_id, stage_order";
+    "SELECT stage_id::text AS stage, stage_order::bigint FROM deals ORDER BY stage_id, stage_order";
 
 /// Reads the database directly (the server is dead) and checks its integrity.
 async fn check_database(target: &Target) -> anyhow::Result<Found> {
@@ -353,64 +353,36 @@ async fn check_database(target: &Target) -> anyhow::Result<Found> {
                 "PRAGMA foreign_key_check: {} rows",
                 broken.len()
             );
-            let found = read_found_sqlite(&mut conn).await;
+            let contacts = sqlx::query_as(CONTACTS_SQL).fetch_all(&mut conn).await?;
+            let positions = sqlx::query_as(POSITIONS_SQLITE)
+                .fetch_all(&mut conn)
+                .await?;
             conn.close().await.ok();
-            found
+            Ok(Found::from_rows(contacts, positions))
         }
         Target::Postgres(db) => {
             let mut conn = PgConnection::connect(&db.url).await?;
-            let found = read_found_pg(&mut conn).await;
+            let contacts = sqlx::query_as(CONTACTS_SQL).fetch_all(&mut conn).await?;
+            let positions = sqlx::query_as(POSITIONS_PG).fetch_all(&mut conn).await?;
             conn.close().await.ok();
-            found
+            Ok(Found::from_rows(contacts, positions))
         }
     }
 }
 
-async fn read_found_sqlite(conn: &mut SqliteConnection) -> anyhow::Result<Found> {
-    let contacts = sqlx::query(CONTACTS_SQL).fetch_all(&mut *conn).await?;
-    let positions = sqlx::query(POSITIONS_SQLITE).fetch_all(&mut *conn).await?;
-    Ok(Found {
-        contacts: contacts
-            .iter()
-            .map(|r| Ok((r.try_get("first_name")?, r.try_get("n")?)))
-            .collect::<Result<_, sqlx::Error>>()?,
-        columns: group(
-            positions
-                .iter()
-                .map(|r| Ok((r.try_get("stage")?, r.try_get("stage_order")?)))
-                .collect::<Result<Vec<_>, sqlx::Error>>()?,
-        ),
-    })
-}
-
-async fn read_found_pg(conn: &mut PgConnection) -> anyhow::Result<Found> {
-    let contacts = sqlx::query(CONTACTS_SQL).fetch_all(&mut *conn).await?;
-    let positions = sqlx::query(POSITIONS_PG).fetch_all(&mut *conn).await?;
-    Ok(Found {
-        contacts: contacts
-            .iter()
-            .map(|r| Ok((r.try_get("first_name")?, r.try_get("n")?)))
-            .collect::<Result<_, sqlx::Error>>()?,
-        columns: group(
-            positions
-                .iter()
-                .map(|r| {
-                    Ok((
-                        r.try_get("stage")?,
-                        i64::from(r.try_get::<i32, _>("stage_order")?),
-                    ))
-                })
-                .collect::<Result<Vec<_>, sqlx::Error>>()?,
-        ),
-    })
-}
-
-fn group(rows: Vec<(String, i64)>) -> BTreeMap<String, Vec<i64>> {
-    let mut columns: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-    for (stage, position) in rows {
-        columns.entry(stage).or_default().push(position);
+impl Found {
+    /// From the rows of [`CONTACTS_SQL`] (first name, count) and of the positions query
+    /// (stage, position), in stage and position order.
+    fn from_rows(contacts: Vec<(String, i64)>, positions: Vec<(String, i64)>) -> Self {
+        let mut columns: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        for (stage, position) in positions {
+            columns.entry(stage).or_default().push(position);
+        }
+        Self {
+            contacts: contacts.into_iter().collect(),
+            columns,
+        }
     }
-    columns
 }
 
 /// Compares what was acknowledged with what was found, adds it up, and fails on a broken
