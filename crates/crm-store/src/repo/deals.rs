@@ -202,21 +202,30 @@ struct Relations {
 }
 
 impl Relations {
-    /// Loads them in at most three queries (companies, contacts, collaborators with their
+    /// Loads them in at most three queries (contacts, companies, collaborators with their
     /// users).
     async fn load<C: ConnectionTrait>(
         conn: &C,
         tenant: Tenant,
         models: &[deals::Model],
     ) -> Result<Self> {
-        let company_ids = distinct_ids(models, |m| m.company_id);
         let contact_ids = distinct_ids(models, |m| m.contact_id);
-        let companies = load_companies(conn, company_ids)
+        let contacts = load_contact_summaries(conn, tenant, contact_ids).await?;
+        Self::load_with_contacts(conn, tenant, models, contacts).await
+    }
+
+    /// [`Relations::load`] when the contacts came joined with the deals: two queries.
+    async fn load_with_contacts<C: ConnectionTrait>(
+        conn: &C,
+        tenant: Tenant,
+        models: &[deals::Model],
+        contacts: HashMap<Uuid, ContactSummary>,
+    ) -> Result<Self> {
+        let companies = load_companies(conn, distinct_ids(models, |m| m.company_id))
             .await?
             .into_iter()
             .map(|c| (c.id, c))
             .collect();
-        let contacts = load_contact_summaries(conn, tenant, contact_ids).await?;
         let collaborators =
             load_collaborators(conn, tenant, models.iter().map(|m| m.id).collect()).await?;
         Ok(Self {
@@ -503,18 +512,7 @@ async fn relations_of_rows<C: ConnectionTrait>(
         }
         models.push(deal);
     }
-    let companies = load_companies(conn, distinct_ids(&models, |m| m.company_id))
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
-    let collaborators =
-        load_collaborators(conn, tenant, models.iter().map(|m| m.id).collect()).await?;
-    let relations = Relations {
-        companies,
-        contacts,
-        collaborators,
-    };
+    let relations = Relations::load_with_contacts(conn, tenant, &models, contacts).await?;
     Ok((models, relations))
 }
 
