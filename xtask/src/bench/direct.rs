@@ -26,7 +26,6 @@ use super::{Measurement, Scenario, Timing};
 const DEAL_COLUMNS: &str = r#""deals"."user_id", "deals"."id", "deals"."name", "deals"."description", "deals"."amount_cents", "deals"."stage_id", "deals"."stage_order", "deals"."priority", "deals"."progress", "deals"."owner_id", "deals"."close_date", "deals"."create_date", "deals"."last_update", "deals"."created_by", "deals"."contact_id", "deals"."company_id""#;
 const STAGE_SQL: &str = r#"SELECT "pipeline_stages"."user_id", "pipeline_stages"."id", "pipeline_stages"."name", "pipeline_stages"."position", "pipeline_stages"."kind", "pipeline_stages"."probability", "pipeline_stages"."created_at" FROM "pipeline_stages" WHERE "pipeline_stages"."user_id" = $1 ORDER BY "pipeline_stages"."position" ASC, "pipeline_stages"."id" ASC"#;
 const COMPANY_COLUMNS: &str = r#""companies"."id", "companies"."name", "companies"."name_key", "companies"."logo_url", "companies"."industry", "companies"."website", "companies"."created_by", "companies"."created_at", "companies"."updated_at""#;
-const CONTACT_COLUMNS: &str = r#""contacts"."user_id", "contacts"."id", "contacts"."first_name", "contacts"."last_name", "contacts"."email", "contacts"."phone", "contacts"."title", "contacts"."company_id", "contacts"."lead_source", "contacts"."lead_status", "contacts"."contact_owner_id", "contacts"."created_by", "contacts"."avatar_url", "contacts"."linkedin_url", "contacts"."notes", "contacts"."created_at", "contacts"."updated_at""#;
 
 /// The deal page's first query: the deal and its company's other deals, joined with their
 /// contacts (as SeaORM's `find_also_related` writes it).
@@ -162,8 +161,9 @@ async fn board(conn: &mut PgConnection, user: Uuid, per_stage: i32) -> anyhow::R
     commit(conn).await
 }
 
-/// The store's `hydrate_with` (the stages are read already): companies, contacts and
-/// collaborators with their users, each one query with an `IN` list of the ids the cards name.
+/// The store's `hydrate_with` (the stages are read already): the contacts' card columns,
+/// companies and collaborators with their users, each one query with an `IN` list of the ids
+/// the cards name.
 async fn hydrate(conn: &mut PgConnection, user: Uuid, cards: &[PgRow]) -> anyhow::Result<()> {
     if cards.is_empty() {
         return Ok(());
@@ -177,6 +177,18 @@ async fn hydrate(conn: &mut PgConnection, user: Uuid, cards: &[PgRow]) -> anyhow
         }
         Ok(set.into_iter().collect())
     };
+    let contacts = ids("contact_id")?;
+    if !contacts.is_empty() {
+        let sql = format!(
+            r#"SELECT "contacts"."id", "contacts"."first_name", "contacts"."last_name", "contacts"."email", "contacts"."phone" FROM "contacts" WHERE "contacts"."user_id" = $1 AND "contacts"."id" IN ({})"#,
+            placeholders(2, contacts.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user);
+        for id in &contacts {
+            query = query.bind(*id);
+        }
+        query.fetch_all(&mut *conn).await?;
+    }
     let companies = ids("company_id")?;
     if !companies.is_empty() {
         let sql = format!(
@@ -185,18 +197,6 @@ async fn hydrate(conn: &mut PgConnection, user: Uuid, cards: &[PgRow]) -> anyhow
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in &companies {
-            query = query.bind(*id);
-        }
-        query.fetch_all(&mut *conn).await?;
-    }
-    let contacts = ids("contact_id")?;
-    if !contacts.is_empty() {
-        let sql = format!(
-            r#"SELECT {CONTACT_COLUMNS} FROM "contacts" WHERE "contacts"."user_id" = $1 AND "contacts"."id" IN ({})"#,
-            placeholders(2, contacts.len())
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user);
-        for id in &contacts {
             query = query.bind(*id);
         }
         query.fetch_all(&mut *conn).await?;
