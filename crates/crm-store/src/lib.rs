@@ -5,6 +5,7 @@
 //! request's identity reaches the database, and every statement also filters by the tenant's
 //! `user_id` (the only wall on SQLite, and a help to PostgreSQL's planner).
 
+mod batch;
 pub mod entity;
 mod error;
 mod repo;
@@ -19,6 +20,7 @@ use crm_domain::Repositories;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection};
 
+pub use batch::ResultSets;
 pub use error::{DATABASE_UNAVAILABLE, StoreError, map_db_err};
 
 /// Result alias of this crate's setup functions.

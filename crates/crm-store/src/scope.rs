@@ -107,7 +107,7 @@ impl Store {
     /// for reads the read-only mode (`transaction_read_only`, what `SET TRANSACTION READ ONLY`
     /// sets, without a round trip of its own) and, when configured, the statement timeout, all
     /// transaction-local.
-    fn scope_statement(&self, tenant: Tenant, access: Access) -> Statement {
+    pub(crate) fn scope_statement(&self, tenant: Tenant, access: Access) -> Statement {
         let mut sql = String::from(
             "SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true)",
         );
@@ -125,7 +125,7 @@ impl Store {
 
 /// Whether a tenant transaction may write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Access {
+pub(crate) enum Access {
     ReadOnly,
     ReadWrite,
 }

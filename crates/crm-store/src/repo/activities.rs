@@ -10,7 +10,7 @@ use crm_domain::{
 use sea_orm::sea_query::Condition;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder, QuerySelect, Select,
 };
 use uuid::Uuid;
 
@@ -65,12 +65,9 @@ pub(crate) async fn insert_on<C: ConnectionTrait>(
         .map_err(map_db_err)
 }
 
-/// One page of the tenant's activities, newest first, on `conn`.
-pub(crate) async fn list_on<C: ConnectionTrait>(
-    conn: &C,
-    tenant: Tenant,
-    query: ActivityQuery,
-) -> Result<Page<Activity>> {
+/// The query of one page of the tenant's activities, newest first (one row more than the
+/// page, to tell whether another follows).
+pub(crate) fn list_select(tenant: Tenant, query: &ActivityQuery) -> Select<activities::Entity> {
     let mut select = activities::Entity::find()
         .filter(activities::Column::UserId.eq(tenant.user_id))
         .order_by_desc(activities::Column::CreatedAt)
@@ -95,12 +92,16 @@ pub(crate) async fn list_on<C: ConnectionTrait>(
                 .add(ilike(activities::Column::Description.into_expr(), pattern)),
         );
     }
-    let rows = select
+    select
         .offset(query.page.cursor.offset())
         .limit(u64::from(query.page.limit) + 1)
-        .all(conn)
-        .await
-        .map_err(map_db_err)?;
+}
+
+/// The page of activities that [`list_select`]'s `rows` make.
+pub(crate) fn page_of(
+    query: &ActivityQuery,
+    rows: Vec<activities::Model>,
+) -> Result<Page<Activity>> {
     let page = query.page.page_from(rows);
     Ok(Page {
         data: page
@@ -110,6 +111,19 @@ pub(crate) async fn list_on<C: ConnectionTrait>(
             .collect::<Result<_>>()?,
         next_cursor: page.next_cursor,
     })
+}
+
+/// One page of the tenant's activities, newest first, on `conn`.
+pub(crate) async fn list_on<C: ConnectionTrait>(
+    conn: &C,
+    tenant: Tenant,
+    query: ActivityQuery,
+) -> Result<Page<Activity>> {
+    let rows = list_select(tenant, &query)
+        .all(conn)
+        .await
+        .map_err(map_db_err)?;
+    page_of(&query, rows)
 }
 
 #[async_trait]

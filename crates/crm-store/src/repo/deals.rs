@@ -16,20 +16,30 @@ use crm_domain::{
     DealDetail, DealMove, DealPatch, DomainError, NewActivity, NewDeal, Page, PipelineStage,
     Progress, Result, StageChange, StageKind, Tenant, UserSummary,
 };
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, JoinType,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,
+    FromQueryResult, IntoActiveModel, JoinType, PaginatorTrait, QueryFilter, QueryOrder,
+    QueryResult, QuerySelect, QueryTrait, Select, Statement, TryGetableMany,
 };
 use uuid::Uuid;
 
-use super::activities::{insert_on as insert_activity, list_on as list_activities};
+use super::activities::{
+    insert_on as insert_activity, list_select as list_activities_select,
+    page_of as page_of_activities,
+};
 use super::companies::{load_many as load_companies, to_company, to_summary};
 use super::contacts::load_summaries as load_contact_summaries;
-use super::stages::{list_on as list_stages, lock_board};
+use super::stages::{
+    list_on as list_stages, list_select as list_stages_select, lock_board, to_stage,
+};
 use super::{contains_pattern, ilike, money, parse_stored, search_term};
 use crate::Store;
-use crate::entity::{companies, contacts, deal_collaborators, deal_stage_changes, deals, users};
+use crate::batch::ResultSets;
+use crate::entity::{
+    activities, companies, contacts, deal_collaborators, deal_stage_changes, deals,
+    pipeline_stages, users,
+};
 use crate::error::map_db_err;
 
 /// Number of deals in a column.
@@ -296,11 +306,24 @@ async fn load_collaborators<C: ConnectionTrait>(
     tenant: Tenant,
     deal_ids: Vec<Uuid>,
 ) -> Result<HashMap<Uuid, Vec<UserSummary>>> {
+    let rows = collaborators_select(tenant, deal_collaborators::Column::DealId.is_in(deal_ids))
+        .into_tuple()
+        .all(conn)
+        .await
+        .map_err(map_db_err)?;
+    Ok(collaborators_by_deal(rows))
+}
+
+/// A collaborator row: the deal, the user, the user's name and avatar.
+type CollaboratorRow = (Uuid, Uuid, String, Option<String>);
+
+/// The query of the collaborators of the deals `deals` picks, as [`CollaboratorRow`]s.
+fn collaborators_select(tenant: Tenant, deals: SimpleExpr) -> Select<deal_collaborators::Entity> {
     let to_user = deal_collaborators::Entity::belongs_to(users::Entity)
         .from(deal_collaborators::Column::UserId)
         .to(users::Column::Id)
         .into();
-    let rows: Vec<(Uuid, Uuid, String, Option<String>)> = deal_collaborators::Entity::find()
+    deal_collaborators::Entity::find()
         .select_only()
         .column(deal_collaborators::Column::DealId)
         .column(deal_collaborators::Column::UserId)
@@ -308,12 +331,12 @@ async fn load_collaborators<C: ConnectionTrait>(
         .column(users::Column::AvatarUrl)
         .join(JoinType::InnerJoin, to_user)
         .filter(deal_collaborators::Column::OwnerId.eq(tenant.user_id))
-        .filter(deal_collaborators::Column::DealId.is_in(deal_ids))
+        .filter(deals)
         .order_by_asc(deal_collaborators::Column::AddedAt)
-        .into_tuple()
-        .all(conn)
-        .await
-        .map_err(map_db_err)?;
+}
+
+/// Groups collaborator rows by deal, keeping their order.
+fn collaborators_by_deal(rows: Vec<CollaboratorRow>) -> HashMap<Uuid, Vec<UserSummary>> {
     let mut by_deal: HashMap<Uuid, Vec<UserSummary>> = HashMap::new();
     for (deal_id, id, display_name, avatar_url) in rows {
         by_deal.entry(deal_id).or_default().push(UserSummary {
@@ -322,7 +345,7 @@ async fn load_collaborators<C: ConnectionTrait>(
             avatar_url,
         });
     }
-    Ok(by_deal)
+    by_deal
 }
 
 /// The tenant condition plus the board filters (`q` matches deal, company or contact names).
@@ -404,35 +427,42 @@ fn split_by_stage(cards: Vec<Deal>) -> HashMap<Uuid, Vec<Deal>> {
     by_stage
 }
 
+/// The query of a deal's stage history, oldest first.
+fn history_select(tenant: Tenant, deal_id: Uuid) -> Select<deal_stage_changes::Entity> {
+    deal_stage_changes::Entity::find()
+        .filter(deal_stage_changes::Column::UserId.eq(tenant.user_id))
+        .filter(deal_stage_changes::Column::DealId.eq(deal_id))
+        .order_by_asc(deal_stage_changes::Column::ChangedAt)
+        .order_by_asc(deal_stage_changes::Column::Id)
+}
+
 /// The stage history of a deal, oldest first, on `conn`.
 async fn history_on<C: ConnectionTrait>(
     conn: &C,
     tenant: Tenant,
     deal_id: Uuid,
 ) -> Result<Vec<StageChange>> {
-    let rows = deal_stage_changes::Entity::find()
-        .filter(deal_stage_changes::Column::UserId.eq(tenant.user_id))
-        .filter(deal_stage_changes::Column::DealId.eq(deal_id))
-        .order_by_asc(deal_stage_changes::Column::ChangedAt)
-        .order_by_asc(deal_stage_changes::Column::Id)
+    history_select(tenant, deal_id)
         .all(conn)
         .await
-        .map_err(map_db_err)?;
-    rows.into_iter()
-        .map(|row| {
-            Ok(StageChange {
-                id: row.id,
-                deal_id: row.deal_id,
-                from_stage_id: row.from_stage_id,
-                to_stage_id: row.to_stage_id,
-                from_stage: row.from_stage,
-                to_stage: row.to_stage,
-                to_kind: parse_stored(&row.to_kind, "stage kind")?,
-                changed_by: row.changed_by,
-                changed_at: row.changed_at,
-            })
-        })
+        .map_err(map_db_err)?
+        .into_iter()
+        .map(to_stage_change)
         .collect()
+}
+
+fn to_stage_change(row: deal_stage_changes::Model) -> Result<StageChange> {
+    Ok(StageChange {
+        id: row.id,
+        deal_id: row.deal_id,
+        from_stage_id: row.from_stage_id,
+        to_stage_id: row.to_stage_id,
+        from_stage: row.from_stage,
+        to_stage: row.to_stage,
+        to_kind: parse_stored(&row.to_kind, "stage kind")?,
+        changed_by: row.changed_by,
+        changed_at: row.changed_at,
+    })
 }
 
 /// The newest deals (at most 200) of the tenant with a company, as rows.
@@ -454,48 +484,166 @@ async fn company_deal_rows<C: ConnectionTrait>(
 /// A deal row with its contact.
 type DealRow = (deals::Model, Option<contacts::Model>);
 
-/// The deal `id` followed by the newest 200 other deals of the tenant with its company, each
-/// with its contact joined, in one query (the company comes from a scalar subquery, so
-/// PostgreSQL reads both through indexes); empty when the tenant has no such deal.
-///
-/// The company is not joined: PostgreSQL then hashes the whole shared directory, checking
-/// its row-level-security policy on every row, which made the query twice as slow as a
-/// separate look-up by id.
-async fn deal_with_company_rows<C: ConnectionTrait>(
-    conn: &C,
-    tenant: Tenant,
-    id: Uuid,
-) -> Result<Vec<DealRow>> {
-    let company_of_deal = Query::select()
+/// How many deals the deal page reads: the deal and the newest 200 other deals of its company.
+const DEAL_PAGE_ROWS: u64 = 201;
+
+/// The deals of the deal page: the deal `id` first, then the newest 200 other deals of the
+/// tenant with its company. The company comes from a scalar subquery, so PostgreSQL reads both
+/// through indexes; no rows when the tenant has no such deal.
+fn deal_page_deals(tenant: Tenant, id: Uuid) -> Select<deals::Entity> {
+    deals::Entity::find()
+        .filter(deals::Column::UserId.eq(tenant.user_id))
+        .filter(
+            Condition::any()
+                .add(deals::Column::Id.eq(id))
+                .add(deals::Column::CompanyId.in_subquery(company_id_of(tenant, id))),
+        )
+        .order_by_desc(Expr::col((deals::Entity, deals::Column::Id)).eq(id))
+        .order_by_desc(deals::Column::CreateDate)
+        .limit(DEAL_PAGE_ROWS)
+}
+
+/// `SELECT company_id` of the tenant's deal `id`.
+fn company_id_of(tenant: Tenant, id: Uuid) -> SelectStatement {
+    Query::select()
         .column(deals::Column::CompanyId)
         .from(deals::Entity)
         .and_where(Expr::col((deals::Entity, deals::Column::UserId)).eq(tenant.user_id))
         .and_where(Expr::col((deals::Entity, deals::Column::Id)).eq(id))
-        .to_owned();
-    deals::Entity::find()
-        .find_also_related(contacts::Entity)
-        .filter(deals::Column::UserId.eq(tenant.user_id))
-        .filter(
-            Condition::any().add(deals::Column::Id.eq(id)).add(
-                Expr::col((deals::Entity, deals::Column::CompanyId))
-                    .eq(Expr::SubQuery(None, Box::new(company_of_deal.into()))),
-            ),
-        )
-        .order_by_desc(Expr::col((deals::Entity, deals::Column::Id)).eq(id))
-        .order_by_desc(deals::Column::CreateDate)
-        .limit(201)
-        .all(conn)
-        .await
-        .map_err(map_db_err)
+        .to_owned()
 }
 
-/// Splits joined rows into the deal rows and the relations they name, loading the companies
-/// and the collaborators.
-async fn relations_of_rows<C: ConnectionTrait>(
-    conn: &C,
+/// The statements of the deal page, in the order [`DealPage::decode`] reads their results.
+/// None needs another's result, so PostgreSQL answers them all in one round trip
+/// ([`Store::read_batch`]):
+/// - the deals of [`deal_page_deals`], each joined with its contact (the company is not
+///   joined: PostgreSQL then hashes the whole shared directory, checking its row-level-security
+///   policy on every row, which made the query twice as slow as a look-up by id);
+/// - the deal's company;
+/// - the collaborators of those deals;
+/// - the stages, the deal's stage history and its first page of activities.
+fn deal_page_statements(
+    backend: DatabaseBackend,
     tenant: Tenant,
-    rows: Vec<DealRow>,
-) -> Result<(Vec<deals::Model>, Relations)> {
+    id: Uuid,
+    activities: &ActivityQuery,
+) -> Vec<Statement> {
+    let page_deal_ids = deal_page_deals(tenant, id)
+        .select_only()
+        .column(deals::Column::Id)
+        .into_query();
+    vec![
+        deal_page_deals(tenant, id)
+            .find_also_related(contacts::Entity)
+            .build(backend),
+        companies::Entity::find()
+            .filter(companies::Column::Id.in_subquery(company_id_of(tenant, id)))
+            .build(backend),
+        collaborators_select(
+            tenant,
+            deal_collaborators::Column::DealId.in_subquery(page_deal_ids),
+        )
+        .build(backend),
+        list_stages_select(tenant).build(backend),
+        history_select(tenant, id).build(backend),
+        list_activities_select(tenant, activities).build(backend),
+    ]
+}
+
+/// Decodes the rows of one result set of a batch.
+fn decode_rows<T>(
+    rows: &[QueryResult],
+    decode: impl Fn(&QueryResult) -> std::result::Result<T, DbErr>,
+) -> Result<Vec<T>> {
+    rows.iter()
+        .map(|row| decode(row).map_err(map_db_err))
+        .collect()
+}
+
+/// Everything the deal page shows, from the result sets of [`deal_page_statements`]; `None`
+/// when the tenant has no deal `id`.
+fn deal_page_from(
+    id: Uuid,
+    activities_query: &ActivityQuery,
+    sets: ResultSets,
+) -> Result<Option<DealDetail>> {
+    let [
+        deal_rows,
+        company,
+        collaborators,
+        stages,
+        history,
+        activities,
+    ]: [Vec<QueryResult>; 6] = sets.try_into().map_err(|sets: ResultSets| {
+        DomainError::Unexpected(format!("the deal page read {} result sets", sets.len()))
+    })?;
+    let rows: Vec<DealRow> = decode_rows(&deal_rows, |row| {
+        Ok((
+            deals::Model::from_query_result(row, "A_")?,
+            contacts::Model::from_query_result_optional(row, "B_")?,
+        ))
+    })?;
+    if rows.first().is_none_or(|(row, _)| row.id != id) {
+        return Ok(None);
+    }
+    let (mut models, contacts) = split_contacts(rows);
+    let companies: HashMap<Uuid, companies::Model> =
+        decode_rows(&company, |row| companies::Model::from_query_result(row, ""))?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+    let company = models
+        .first()
+        .and_then(|deal| deal.company_id)
+        .and_then(|id| companies.get(&id))
+        .cloned();
+    let relations = Relations {
+        companies,
+        contacts,
+        collaborators: collaborators_by_deal(decode_rows(&collaborators, |row| {
+            CollaboratorRow::try_get_many_by_index(row).map_err(DbErr::from)
+        })?),
+    };
+    let stages = decode_rows(&stages, |row| {
+        pipeline_stages::Model::from_query_result(row, "")
+    })?
+    .into_iter()
+    .map(to_stage)
+    .collect::<Result<Vec<_>>>()?;
+    // The deal goes last, where `pop` below takes it from.
+    models.rotate_left(1);
+    let mut deals = models
+        .into_iter()
+        .map(|row| to_deal(row, &stages, &relations))
+        .collect::<Result<Vec<Deal>>>()?;
+    let deal = deals
+        .pop()
+        .ok_or_else(|| DomainError::Unexpected(format!("deal {id} vanished")))?;
+    let stage_history = decode_rows(&history, |row| {
+        deal_stage_changes::Model::from_query_result(row, "")
+    })?
+    .into_iter()
+    .map(to_stage_change)
+    .collect::<Result<Vec<_>>>()?;
+    let activities = page_of_activities(
+        activities_query,
+        decode_rows(&activities, |row| {
+            activities::Model::from_query_result(row, "")
+        })?,
+    )?
+    .data;
+    Ok(Some(DealDetail {
+        deal,
+        company: company.map(to_company),
+        company_deals: deals,
+        stage_history,
+        activities,
+        stages,
+    }))
+}
+
+/// Splits joined rows into the deal rows and the contacts they name.
+fn split_contacts(rows: Vec<DealRow>) -> (Vec<deals::Model>, HashMap<Uuid, ContactSummary>) {
     let mut models = Vec::with_capacity(rows.len());
     let mut contacts = HashMap::new();
     for (deal, contact) in rows {
@@ -512,57 +660,7 @@ async fn relations_of_rows<C: ConnectionTrait>(
         }
         models.push(deal);
     }
-    let relations = Relations::load_with_contacts(conn, tenant, &models, contacts).await?;
-    Ok((models, relations))
-}
-
-/// Everything the deal page shows, on `conn`: the deal, its company's other deals (hydrated
-/// together with it, so the stages and relations are read once), the history, the latest
-/// activities and the stages: six queries.
-async fn detail_on<C: ConnectionTrait>(
-    conn: &C,
-    tenant: Tenant,
-    id: Uuid,
-) -> Result<Option<DealDetail>> {
-    let rows = deal_with_company_rows(conn, tenant, id).await?;
-    if rows.first().is_none_or(|(row, _)| row.id != id) {
-        return Ok(None);
-    }
-    let (mut rows, relations) = relations_of_rows(conn, tenant, rows).await?;
-    // The deal goes last, where `pop` below takes it from.
-    rows.rotate_left(1);
-    let company_id = rows.last().and_then(|row| row.company_id);
-    let stages = list_stages(conn, tenant).await?;
-    let company = company_id
-        .and_then(|company_id| relations.companies.get(&company_id))
-        .cloned()
-        .map(to_company);
-    let mut deals = rows
-        .into_iter()
-        .map(|row| to_deal(row, &stages, &relations))
-        .collect::<Result<Vec<Deal>>>()?;
-    let deal = deals
-        .pop()
-        .ok_or_else(|| DomainError::Unexpected(format!("deal {id} vanished")))?;
-    let stage_history = history_on(conn, tenant, id).await?;
-    let activities = list_activities(
-        conn,
-        tenant,
-        ActivityQuery {
-            deal_id: Some(id),
-            ..ActivityQuery::default()
-        },
-    )
-    .await?
-    .data;
-    Ok(Some(DealDetail {
-        deal,
-        company,
-        company_deals: deals,
-        stage_history,
-        activities,
-        stages,
-    }))
+    (models, contacts)
 }
 
 #[async_trait]
@@ -632,10 +730,13 @@ impl DealRepository for Store {
     }
 
     async fn detail(&self, tenant: Tenant, id: Uuid) -> Result<Option<DealDetail>> {
-        let txn = self.read(tenant).await?;
-        let detail = detail_on(&txn, tenant, id).await?;
-        txn.commit().await.map_err(map_db_err)?;
-        Ok(detail)
+        let activities = ActivityQuery {
+            deal_id: Some(id),
+            ..ActivityQuery::default()
+        };
+        let statements = deal_page_statements(self.backend(), tenant, id, &activities);
+        let sets = self.read_batch(tenant, &statements).await?;
+        deal_page_from(id, &activities, sets)
     }
 
     async fn board(

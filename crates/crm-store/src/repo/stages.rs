@@ -7,7 +7,7 @@ use crm_domain::{DomainError, NewStage, PipelineStage, Probability, Result, Stag
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use uuid::Uuid;
 
@@ -28,15 +28,20 @@ pub(crate) fn to_stage(model: pipeline_stages::Model) -> Result<PipelineStage> {
     })
 }
 
+/// The query of the tenant's stages in order.
+pub(crate) fn list_select(tenant: Tenant) -> Select<pipeline_stages::Entity> {
+    pipeline_stages::Entity::find()
+        .filter(pipeline_stages::Column::UserId.eq(tenant.user_id))
+        .order_by_asc(pipeline_stages::Column::Position)
+        .order_by_asc(pipeline_stages::Column::Id)
+}
+
 /// The tenant's stages in order, on `conn`.
 pub(crate) async fn list_on<C: ConnectionTrait>(
     conn: &C,
     tenant: Tenant,
 ) -> Result<Vec<PipelineStage>> {
-    pipeline_stages::Entity::find()
-        .filter(pipeline_stages::Column::UserId.eq(tenant.user_id))
-        .order_by_asc(pipeline_stages::Column::Position)
-        .order_by_asc(pipeline_stages::Column::Id)
+    list_select(tenant)
         .all(conn)
         .await
         .map_err(map_db_err)?

@@ -415,6 +415,25 @@ async fn a_pooled_connection_never_carries_a_user_into_the_next_request(store: S
                     .all(|c| c.contact.user_id != other.user_id)
             );
         }
+        // The deal page is read in one batch (one message on PostgreSQL).
+        assert!(
+            single
+                .repositories()
+                .deals
+                .detail(w.a, w.a_deal)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(
+            single
+                .repositories()
+                .deals
+                .detail(w.b, w.a_deal)
+                .await
+                .unwrap(),
+            None
+        );
         if single.backend() == DbBackend::Postgres {
             let row = one(single.connection(), "SELECT current_user::text, coalesce(current_setting('request.jwt.claims', true), '')")
                 .await
@@ -427,6 +446,45 @@ async fn a_pooled_connection_never_carries_a_user_into_the_next_request(store: S
         }
     }
     single.close().await.unwrap();
+}
+
+async fn a_batch_runs_as_the_request_role_read_only_and_rolls_back_whole(store: Store) {
+    let w = world(&store).await;
+    let statement = |sql: &str| Statement::from_string(DbBackend::Postgres, sql);
+    let sets = store
+        .read_batch(
+            w.b,
+            &[
+                statement("SELECT id FROM deals"),
+                statement("SELECT current_user::text, current_setting('transaction_read_only')"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(sets.len(), 2);
+    let deals: Vec<Uuid> = sets[0]
+        .iter()
+        .map(|r| r.try_get_by_index(0).unwrap())
+        .collect();
+    assert!(!deals.is_empty() && !deals.contains(&w.a_deal), "{deals:?}");
+    let role: String = sets[1][0].try_get_by_index(0).unwrap();
+    let read_only: String = sets[1][0].try_get_by_index(1).unwrap();
+    assert_eq!((role.as_str(), read_only.as_str()), (REQUEST_ROLE, "on"));
+
+    // A refused statement fails the whole batch and leaves nothing open on the connection.
+    let refused = store
+        .read_batch(
+            w.a,
+            &[statement("DELETE FROM deals"), statement("SELECT 1")],
+        )
+        .await;
+    assert!(refused.is_err());
+    let after = store
+        .read_batch(w.a, &[statement("SELECT count(*) FROM deals")])
+        .await
+        .unwrap();
+    let left: i64 = after[0][0].try_get_by_index(0).unwrap();
+    assert!(left > 0, "the refused DELETE removed rows");
 }
 
 async fn sqlite_url(store: &Store) -> String {
@@ -467,5 +525,6 @@ mod on_postgres_only {
         the_request_role_can_not_read_password_hashes,
         every_tenant_table_has_forced_rls_and_a_policy_per_command,
         every_migration_keeps_the_schema_distributable_by_user,
+        a_batch_runs_as_the_request_role_read_only_and_rolls_back_whole,
     );
 }
