@@ -6,7 +6,9 @@
 //! happens once per user. Statements are prepared once per connection (sqlx caches them),
 //! as `pgbench -M prepared` would. The statements are the ones the store sends (as logged by
 //! PostgreSQL with `log_statement = all`), with the `IN (…)` lists of the hydration step
-//! built from the previous results exactly as the store builds them.
+//! built from the previous results exactly as the store builds them. The deal page is the
+//! store's batch (`crm_store::Store::read_batch`): its statements prepared once per
+//! connection, then one message per request.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -30,6 +32,25 @@ const COMPANY_COLUMNS: &str = r#""companies"."id", "companies"."name", "companie
 /// The deal page's first query: the deal and its company's other deals, joined with their
 /// contacts (as SeaORM's `find_also_related` writes it).
 const DEAL_DETAIL_SQL: &str = r#"SELECT "deals"."user_id" AS "A_user_id", "deals"."id" AS "A_id", "deals"."name" AS "A_name", "deals"."description" AS "A_description", "deals"."amount_cents" AS "A_amount_cents", "deals"."stage_id" AS "A_stage_id", "deals"."stage_order" AS "A_stage_order", "deals"."priority" AS "A_priority", "deals"."progress" AS "A_progress", "deals"."owner_id" AS "A_owner_id", "deals"."close_date" AS "A_close_date", "deals"."create_date" AS "A_create_date", "deals"."last_update" AS "A_last_update", "deals"."created_by" AS "A_created_by", "deals"."contact_id" AS "A_contact_id", "deals"."company_id" AS "A_company_id", "contacts"."user_id" AS "B_user_id", "contacts"."id" AS "B_id", "contacts"."first_name" AS "B_first_name", "contacts"."last_name" AS "B_last_name", "contacts"."email" AS "B_email", "contacts"."phone" AS "B_phone", "contacts"."title" AS "B_title", "contacts"."company_id" AS "B_company_id", "contacts"."lead_source" AS "B_lead_source", "contacts"."lead_status" AS "B_lead_status", "contacts"."contact_owner_id" AS "B_contact_owner_id", "contacts"."created_by" AS "B_created_by", "contacts"."avatar_url" AS "B_avatar_url", "contacts"."linkedin_url" AS "B_linkedin_url", "contacts"."notes" AS "B_notes", "contacts"."created_at" AS "B_created_at", "contacts"."updated_at" AS "B_updated_at" FROM "deals" LEFT JOIN "contacts" ON "deals"."user_id" = "contacts"."user_id" AND "deals"."contact_id" = "contacts"."id" WHERE "deals"."user_id" = $1 AND ("deals"."id" = $2 OR "deals"."company_id" = (SELECT "company_id" FROM "deals" WHERE "deals"."user_id" = $3 AND "deals"."id" = $4)) ORDER BY "deals"."id" = $5 DESC, "deals"."create_date" DESC LIMIT $6"#;
+
+/// The deal page's company: the company of the deal, by a scalar subquery.
+const DEAL_COMPANY_SQL: &str = r#"SELECT "companies"."id", "companies"."name", "companies"."name_key", "companies"."logo_url", "companies"."industry", "companies"."website", "companies"."created_by", "companies"."created_at", "companies"."updated_at" FROM "companies" WHERE "companies"."id" = (SELECT "company_id" FROM "deals" WHERE "deals"."user_id" = $1 AND "deals"."id" = $2)"#;
+/// The collaborators of the deal page's deals (the deals as a subquery).
+const DEAL_COLLABORATORS_SQL: &str = r#"SELECT "deal_collaborators"."deal_id", "deal_collaborators"."user_id", "users"."display_name", "users"."avatar_url" FROM "deal_collaborators" INNER JOIN "users" ON "deal_collaborators"."user_id" = "users"."id" WHERE "deal_collaborators"."owner_id" = $1 AND "deal_collaborators"."deal_id" IN (SELECT "deals"."id" FROM "deals" WHERE "deals"."user_id" = $2 AND ("deals"."id" = $3 OR "deals"."company_id" = (SELECT "company_id" FROM "deals" WHERE "deals"."user_id" = $4 AND "deals"."id" = $5)) ORDER BY "deals"."id" = $6 DESC, "deals"."create_date" DESC LIMIT $7) ORDER BY "deal_collaborators"."added_at" ASC"#;
+/// The deal's stage history.
+const DEAL_HISTORY_SQL: &str = r#"SELECT "deal_stage_changes"."user_id", "deal_stage_changes"."id", "deal_stage_changes"."deal_id", "deal_stage_changes"."from_stage_id", "deal_stage_changes"."to_stage_id", "deal_stage_changes"."from_stage", "deal_stage_changes"."to_stage", "deal_stage_changes"."to_kind", "deal_stage_changes"."changed_by", "deal_stage_changes"."changed_at" FROM "deal_stage_changes" WHERE "deal_stage_changes"."user_id" = $1 AND "deal_stage_changes"."deal_id" = $2 ORDER BY "deal_stage_changes"."changed_at" ASC, "deal_stage_changes"."id" ASC"#;
+/// The deal's first page of activities.
+const DEAL_ACTIVITIES_SQL: &str = r#"SELECT "activities"."user_id", "activities"."id", "activities"."type", "activities"."contact_id", "activities"."deal_id", "activities"."subject", "activities"."description", "activities"."metadata", "activities"."created_by", "activities"."created_at", "activities"."updated_at" FROM "activities" WHERE "activities"."user_id" = $1 AND "activities"."deal_id" = $2 ORDER BY "activities"."created_at" DESC, "activities"."id" DESC LIMIT $3 OFFSET $4"#;
+/// The deal page's statements in the store's order, each prepared once per connection as the
+/// store's batch does (`crm_store::Store::read_batch`).
+const DEAL_PAGE_STATEMENTS: [&str; 6] = [
+    DEAL_DETAIL_SQL,
+    DEAL_COMPANY_SQL,
+    DEAL_COLLABORATORS_SQL,
+    STAGE_SQL,
+    DEAL_HISTORY_SQL,
+    DEAL_ACTIVITIES_SQL,
+];
 
 /// The scenarios with a direct-SQL twin.
 #[derive(Debug, Clone, Copy)]
@@ -65,6 +86,9 @@ pub async fn run(
             let mut conn = PgConnection::connect(&url)
                 .await
                 .context("direct SQL: cannot connect")?;
+            if let Twin::DealDetails = twin {
+                prepare_deal_page(&mut conn).await?;
+            }
             let mut rng = StdRng::seed_from_u64(0xD1EC_7000 + worker as u64);
             let mut histogram = new_histogram()?;
             let (mut errors, mut first_error) = (0u64, None);
@@ -221,55 +245,45 @@ async fn collaborators(conn: &mut PgConnection, user: Uuid, deals: &[Uuid]) -> a
     Ok(())
 }
 
-/// `GET /api/crm/deals/{id}` (`DealRepository::detail`): one read transaction with the deal
-/// and the newest 200 other deals with its company, each joined with its contact, in one
-/// query; their company; their collaborators; the stages; the stage history; the first page
+/// Prepares the deal page's statements on `conn`, as the store does the first time a pooled
+/// connection meets them (`PREPARE deal_page_<n> AS …`).
+async fn prepare_deal_page(conn: &mut PgConnection) -> anyhow::Result<()> {
+    let prepare: Vec<String> = DEAL_PAGE_STATEMENTS
+        .iter()
+        .enumerate()
+        .map(|(n, sql)| format!("PREPARE deal_page_{n} AS {sql}"))
+        .collect();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(prepare.join(";\n")))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// `GET /api/crm/deals/{id}` (`DealRepository::detail`): the store's batch, one message and one
+/// round trip: the scope statement (the implicit transaction's role, claims, read-only and
+/// statement timeout), then the prepared statements of [`DEAL_PAGE_STATEMENTS`] with their
+/// values: the deal and the newest 200 other deals with its company, each joined with its
+/// contact; their company; their collaborators; the stages; the stage history; the first page
 /// of activities.
 async fn deal_details(conn: &mut PgConnection, user: Uuid, deal: Uuid) -> anyhow::Result<()> {
-    begin_read(conn, user).await?;
-    let rows = sqlx::query(DEAL_DETAIL_SQL)
-        .bind(user)
-        .bind(deal)
-        .bind(user)
-        .bind(deal)
-        .bind(deal)
-        .bind(201i64)
-        .fetch_all(&mut *conn)
+    let (u, d) = (format!("'{user}'"), format!("'{deal}'"));
+    let message = format!(
+        "SELECT set_config('role', 'crm_authenticated', true), \
+         set_config('request.jwt.claims', '{{\"sub\":\"{user}\",\"role\":\"authenticated\",\"aud\":\"authenticated\"}}', true), \
+         set_config('transaction_read_only', 'on', true), set_config('statement_timeout', '5000', true);\n\
+         EXECUTE deal_page_0({u}, {d}, {u}, {d}, {d}, 201);\n\
+         EXECUTE deal_page_1({u}, {d});\n\
+         EXECUTE deal_page_2({u}, {u}, {d}, {u}, {d}, {d}, 201);\n\
+         EXECUTE deal_page_3({u});\n\
+         EXECUTE deal_page_4({u}, {d});\n\
+         EXECUTE deal_page_5({u}, {d}, 51, 0)"
+    );
+    let results = sqlx::raw_sql(sqlx::AssertSqlSafe(message))
+        .fetch_all(conn)
         .await?;
-    if rows.is_empty() {
-        return commit(conn).await;
-    }
-    let company: Option<Uuid> = rows[0].try_get("A_company_id")?;
-    if let Some(company) = company {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            r#"SELECT {COMPANY_COLUMNS} FROM "companies" WHERE "companies"."id" IN ($1)"#
-        )))
-        .bind(company)
-        .fetch_all(&mut *conn)
-        .await?;
-    }
-    let deal_ids: Vec<Uuid> = rows
-        .iter()
-        .map(|row| row.try_get::<Uuid, _>("A_id"))
-        .collect::<Result<_, _>>()?;
-    collaborators(conn, user, &deal_ids).await?;
-    sqlx::query(STAGE_SQL)
-        .bind(user)
-        .fetch_all(&mut *conn)
-        .await?;
-    sqlx::query(r#"SELECT "deal_stage_changes"."user_id", "deal_stage_changes"."id", "deal_stage_changes"."deal_id", "deal_stage_changes"."from_stage_id", "deal_stage_changes"."to_stage_id", "deal_stage_changes"."from_stage", "deal_stage_changes"."to_stage", "deal_stage_changes"."to_kind", "deal_stage_changes"."changed_by", "deal_stage_changes"."changed_at" FROM "deal_stage_changes" WHERE "deal_stage_changes"."user_id" = $1 AND "deal_stage_changes"."deal_id" = $2 ORDER BY "deal_stage_changes"."changed_at" ASC, "deal_stage_changes"."id" ASC"#)
-        .bind(user)
-        .bind(deal)
-        .fetch_all(&mut *conn)
-        .await?;
-    sqlx::query(r#"SELECT "activities"."user_id", "activities"."id", "activities"."type", "activities"."contact_id", "activities"."deal_id", "activities"."subject", "activities"."description", "activities"."metadata", "activities"."created_by", "activities"."created_at", "activities"."updated_at" FROM "activities" WHERE "activities"."user_id" = $1 AND "activities"."deal_id" = $2 ORDER BY "activities"."created_at" DESC, "activities"."id" DESC LIMIT $3 OFFSET $4"#)
-        .bind(user)
-        .bind(deal)
-        .bind(51i64)
-        .bind(0i64)
-        .fetch_all(&mut *conn)
-        .await?;
-    commit(conn).await
+    // The scope statement's row, then at least the deal's.
+    anyhow::ensure!(results.len() > 1, "the deal page read no deal");
+    Ok(())
 }
 
 /// `$first, $first+1, …` for `count` values.
