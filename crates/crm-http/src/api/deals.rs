@@ -74,7 +74,8 @@ pub async fn board(
                 },
             )
             .await?;
-        return Ok(HttpResponse::Ok().json(PageDto::from_page(column, DealDto::from)));
+        let size_hint = 256 + column.data.len() * super::JSON_BYTES_PER_CARD;
+        return super::json_ok_sized(&PageDto::from_page(column, DealDto::from), size_hint);
     }
     // The cursor belongs to a column page; without `stage` it is still checked, so a
     // malformed one is a 400 whichever form of the answer was asked for.
@@ -89,9 +90,11 @@ pub async fn board(
         .unwrap_or(PER_STAGE_DEFAULT)
         .clamp(1, PER_STAGE_MAX);
     let columns = repos.deals.board(tenant, filters, per_stage).await?;
-    Ok(HttpResponse::Ok().json(BoardDto {
+    let cards: usize = columns.iter().map(|column| column.deals.len()).sum();
+    let board = BoardDto {
         stages: columns.into_iter().map(BoardColumnDto::from).collect(),
-    }))
+    };
+    super::json_ok_sized(&board, 1024 + cards * super::JSON_BYTES_PER_CARD)
 }
 
 /// Create a deal at the end of its column.
