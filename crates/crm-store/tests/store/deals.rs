@@ -293,6 +293,10 @@ async fn the_board_counts_and_totals_whole_columns_and_pages_the_cards(store: St
 
     let full = board(&services, ann).await;
     assert_gap_free(&full);
+    // Cards are decoded by position; a card reads the same as the deal found by id.
+    for card in full.iter().flat_map(|column| &column.deals) {
+        assert_eq!(Some(card), deals.find(ann, card.id).await.unwrap().as_ref());
+    }
     let by_name = |columns: &[crm_domain::BoardColumn], name: &str| {
         columns
             .iter()
