@@ -71,6 +71,11 @@ impl ApiError {
         self
     }
 
+    /// The human message (what the body's `message` says).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     /// 400 `bad_request` for a query parameter that does not parse (an unknown filter value, a
     /// cursor this server did not make, an unknown sort); a validation error keeps its
     /// `details.fields`, so the client still learns which parameter was wrong.

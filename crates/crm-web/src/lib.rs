@@ -36,6 +36,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/signup", web::post().to(auth::signup))
         .route("/logout", web::post().to(auth::logout))
         .route("/apps/crm/contacts", web::get().to(contacts::page))
+        .route(
+            "/apps/crm/contacts/import",
+            web::post().to(contacts::import),
+        )
         .route("/apps/crm/add-contact", web::get().to(add_contact::page))
         .route("/apps/crm/add-contact", web::post().to(add_contact::submit))
         .route("/apps/crm/lead-details", web::get().to(lead::page))

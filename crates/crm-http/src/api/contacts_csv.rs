@@ -8,6 +8,10 @@
 //! not run it as a formula; the import takes one such `'` off again, so an exported file
 //! imports unchanged. Headers are matched by name, ignoring case, spaces and punctuation, with
 //! common aliases ("E-mail", "Company", "Job Title", …); unknown columns are ignored and listed.
+//!
+//! The pages' import form, when posted without script, goes to a page of `crm-web` instead,
+//! which reads it with [`read_import_form`] and imports with [`import_file`], the same use case
+//! as this API's.
 
 use std::collections::HashMap;
 
@@ -21,7 +25,7 @@ use crm_domain::page::Cursor;
 use crm_domain::{
     ContactQuery, ContactSort, ContactWithCompany, DomainError, FieldErrors, ImportColumns,
     ImportOptions, ImportReport, ImportRow, NewCompany, NewContact, OnDuplicate, PageRequest,
-    RowError, Tenant, text,
+    RowError, Services, Tenant, text,
 };
 use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::{Deserialize, Serialize};
@@ -440,6 +444,140 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<BytesMu
     ))
 }
 
+/// Text fields an import form may send beside its file.
+const FORM_FIELDS: usize = 16;
+/// Bytes of one such field.
+const FORM_FIELD_LIMIT: usize = 1024;
+
+/// The import form of the pages as posted without script: its file and its other fields
+/// (`on_duplicate`, `dry_run`), in the order sent.
+#[derive(Debug, Default)]
+pub struct ImportForm {
+    /// The `file` part (else the first part with a file name); `None` when the form has none.
+    pub file: Option<BytesMut>,
+    /// The other parts, as text.
+    pub fields: Vec<(String, String)>,
+}
+
+impl ImportForm {
+    /// The options the form chose: `on_duplicate` (`skip` or `update`; blank or absent:
+    /// `skip`) and `dry_run` (a checkbox: `true`, `on` or `1` when ticked; absent, blank,
+    /// `false`, `off` or `0` when not).
+    ///
+    /// # Errors
+    /// `Validation` naming the field when a value is unknown or a field is sent twice.
+    pub fn options(&self) -> Result<(OnDuplicate, bool), DomainError> {
+        let mut errors = FieldErrors::new();
+        let mut single = |name: &str| {
+            let mut values = self
+                .fields
+                .iter()
+                .filter(|(k, _)| k == name)
+                .map(|(_, v)| v.trim());
+            let first = values.next();
+            if values.next().is_some() {
+                errors
+                    .entry(name.to_owned())
+                    .or_default()
+                    .push("is given more than once".to_owned());
+                return None;
+            }
+            first.filter(|v| !v.is_empty())
+        };
+        let on_duplicate = single("on_duplicate");
+        let dry_run = single("dry_run");
+        let on_duplicate = match on_duplicate.map(str::parse::<OnDuplicate>).transpose() {
+            Ok(value) => value.unwrap_or_default(),
+            Err(err) => {
+                if let DomainError::Validation(found) = super::relabel(err, "on_duplicate") {
+                    errors.extend(found);
+                }
+                OnDuplicate::default()
+            }
+        };
+        let dry_run = match dry_run.map(str::to_ascii_lowercase).as_deref() {
+            None | Some("false" | "off" | "0") => false,
+            Some("true" | "on" | "1") => true,
+            Some(_) => {
+                errors
+                    .entry("dry_run".to_owned())
+                    .or_default()
+                    .push("must be true or false".to_owned());
+                false
+            }
+        };
+        if errors.is_empty() {
+            Ok((on_duplicate, dry_run))
+        } else {
+            Err(DomainError::Validation(errors))
+        }
+    }
+}
+
+/// Reads the import form of the pages (`multipart/form-data`): the file, at most 10 MiB, and
+/// up to 16 short text fields, wherever they come in the body.
+///
+/// # Errors
+/// 400 for a body that is not a multipart form, a second file, too many or too long text
+/// fields; 413 for a file over 10 MiB.
+pub async fn read_import_form(req: &HttpRequest, payload: web::Payload) -> Result<ImportForm> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > IMPORT_LIMIT + 64 * 1024) {
+        return Err(too_large());
+    }
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !multipart {
+        return Err(ApiError::bad_request(
+            "the import form must be sent as multipart/form-data",
+        ));
+    }
+    let mut form = Multipart::new(req.headers(), payload);
+    let mut read = ImportForm::default();
+    while let Some(field) = form.next().await {
+        let mut field =
+            field.map_err(|e| ApiError::bad_request(format!("bad multipart body: {e}")))?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let is_file = name == "file"
+            || field
+                .content_disposition()
+                .is_some_and(|d| d.get_filename().is_some());
+        if is_file {
+            if read.file.is_some() {
+                return Err(ApiError::bad_request("the form has more than one file"));
+            }
+            read.file = Some(read_limited(field).await?);
+            continue;
+        }
+        if read.fields.len() == FORM_FIELDS {
+            return Err(ApiError::bad_request("the form has too many fields"));
+        }
+        let mut value = BytesMut::new();
+        while let Some(chunk) = field.next().await {
+            let chunk =
+                chunk.map_err(|e| ApiError::bad_request(format!("bad multipart body: {e}")))?;
+            if value.len() + chunk.len() > FORM_FIELD_LIMIT {
+                return Err(ApiError::bad_request(format!(
+                    "the form field {name} is too long"
+                )));
+            }
+            value.extend_from_slice(&chunk);
+        }
+        let value = String::from_utf8(value.to_vec()).map_err(|_| {
+            ApiError::bad_request(format!("the form field {name} is not UTF-8 text"))
+        })?;
+        read.fields.push((name, value));
+    }
+    Ok(read)
+}
+
 /// The file as text: UTF-8, one leading byte-order mark allowed.
 fn decode(bytes: &[u8]) -> Result<&str> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -729,18 +867,15 @@ pub async fn import_contacts(
         query_opt("on_duplicate", params.on_duplicate.as_deref())?.unwrap_or_default();
     let dry_run = params.dry_run.unwrap_or(false);
     let bytes = read_upload(&req, payload).await?;
-    let (header, rows, mut report) = parse_file(decode(&bytes)?)?;
-    let options = ImportOptions {
+    let import = import_file(
+        &state.services,
+        user.tenant(),
+        &bytes,
         on_duplicate,
         dry_run,
-        columns: header.import_columns(),
-    };
-    let done = state
-        .services
-        .import_contacts(user.tenant(), rows, options)
-        .await?;
-    report.absorb(done);
-    report.sort_errors();
+    )
+    .await?;
+    let report = import.report;
     Ok(HttpResponse::Ok().json(ImportReportDto {
         dry_run,
         created: report.created,
@@ -755,8 +890,47 @@ pub async fn import_contacts(
                 fields: e.fields,
             })
             .collect(),
-        ignored_columns: header.ignored,
+        ignored_columns: import.ignored_columns,
     }))
+}
+
+/// What an import of a file did (or, on a dry run, would do).
+#[derive(Debug)]
+pub struct FileImport {
+    /// The counts and the refused lines, by line.
+    pub report: ImportReport,
+    /// Header names that match no contact field.
+    pub ignored_columns: Vec<String>,
+}
+
+/// Imports a CSV file (the bytes as uploaded) into `tenant`'s contacts: the use case behind
+/// the API's import and the pages' import form. Lines are checked here and by
+/// [`Services::import_contacts`], which writes the valid ones (or, on a dry run, rolls every
+/// batch back).
+///
+/// # Errors
+/// 400 naming the line for a malformed file (encoding, quoting, header); the service's
+/// errors otherwise.
+pub async fn import_file(
+    services: &Services,
+    tenant: Tenant,
+    file: &[u8],
+    on_duplicate: OnDuplicate,
+    dry_run: bool,
+) -> Result<FileImport> {
+    let (header, rows, mut report) = parse_file(decode(file)?)?;
+    let options = ImportOptions {
+        on_duplicate,
+        dry_run,
+        columns: header.import_columns(),
+    };
+    let done = services.import_contacts(tenant, rows, options).await?;
+    report.absorb(done);
+    report.sort_errors();
+    Ok(FileImport {
+        report,
+        ignored_columns: header.ignored,
+    })
 }
 
 #[cfg(test)]
@@ -791,6 +965,46 @@ mod tests {
         assert!(err.to_string().contains("line 3"), "{err}");
         let err = check_quotes("a,b\n\"x\"y,2\n").unwrap_err();
         assert!(err.to_string().contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn form_options_read_the_select_and_the_checkbox() {
+        let form = |fields: &[(&str, &str)]| ImportForm {
+            file: None,
+            fields: fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        };
+        let fields_of = |err: DomainError| match err {
+            DomainError::Validation(fields) => fields.into_keys().collect::<Vec<_>>(),
+            other => panic!("{other}"),
+        };
+        assert_eq!(form(&[]).options().unwrap(), (OnDuplicate::Skip, false));
+        assert_eq!(
+            form(&[("on_duplicate", "update"), ("dry_run", "true")])
+                .options()
+                .unwrap(),
+            (OnDuplicate::Update, true)
+        );
+        assert_eq!(
+            form(&[("on_duplicate", " "), ("dry_run", "on"), ("note", "x")])
+                .options()
+                .unwrap(),
+            (OnDuplicate::Skip, true)
+        );
+        assert_eq!(
+            form(&[("dry_run", "false")]).options().unwrap(),
+            (OnDuplicate::Skip, false)
+        );
+        let err = form(&[("on_duplicate", "merge"), ("dry_run", "maybe")])
+            .options()
+            .unwrap_err();
+        assert_eq!(fields_of(err), ["dry_run", "on_duplicate"]);
+        let err = form(&[("dry_run", "true"), ("dry_run", "false")])
+            .options()
+            .unwrap_err();
+        assert_eq!(fields_of(err), ["dry_run"]);
     }
 
     #[test]

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::error::PageResult;
 use crate::form::{FormData, FormState};
 use crate::frame::{Frame, html, redirect_toast};
+use crate::pages::contacts::ImportView;
 use crate::session::{PageUser, SameOrigin, ToastKind};
 use crate::views::{Choice, lead_source_choices, lead_status_choices, user_choices};
 
@@ -77,6 +78,7 @@ struct AddContactPage {
     is_last: bool,
     previous: &'static str,
     next: &'static str,
+    import: ImportView,
 }
 
 fn index_of(step: &str) -> usize {
@@ -127,6 +129,7 @@ async fn render(
         is_last: step == STEPS.len() - 1,
         previous: STEPS[step.saturating_sub(1)].0,
         next: STEPS[(step + 1).min(STEPS.len() - 1)].0,
+        import: ImportView::default(),
     };
     html(req, status, page.render())
 }
