@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::calendar;
 use crate::deal::Priority;
 use crate::error::{DomainError, Result, Validator};
 use crate::page::PageRequest;
@@ -169,12 +170,25 @@ pub enum ActivityMetadata {
 const LIST_MAX: usize = 100;
 
 impl ActivityMetadata {
-    /// Parses and checks `value` as the metadata of `kind`. `null` means empty metadata.
+    /// Parses and checks `value` as the metadata of `kind` to be written. `null` means empty
+    /// metadata.
     ///
     /// # Errors
     /// [`DomainError::Validation`] on `metadata` for unknown keys, wrong types, lists longer
-    /// than 100, texts over the limits, or a meeting that ends before it starts.
+    /// than 100, texts over the limits, a meeting that ends before it starts, or a time
+    /// outside the calendar the CRM stores ([`calendar`]).
     pub fn parse(kind: ActivityType, value: Value) -> Result<Self> {
+        let meta = Self::read(kind, value)?;
+        meta.check_times()?;
+        Ok(meta)
+    }
+
+    /// Reads stored metadata: [`ActivityMetadata::parse`] without the calendar range, which
+    /// rows written before it was enforced may break (they stay readable).
+    ///
+    /// # Errors
+    /// As [`ActivityMetadata::parse`], but never for a time out of range.
+    pub fn read(kind: ActivityType, value: Value) -> Result<Self> {
         let value = if value.is_null() {
             Value::Object(Default::default())
         } else {
@@ -241,6 +255,28 @@ impl ActivityMetadata {
             }
             Self::Note(note) => short(&mut v, "metadata.title", &note.title),
             Self::Task(_) | Self::StageChange(_) => {}
+        }
+        v.finish()
+    }
+
+    /// Checks that every time the metadata holds is within the calendar the CRM stores.
+    fn check_times(&self) -> Result<()> {
+        let mut v = Validator::new();
+        let times: &[(&str, Option<DateTime<Utc>>)] = match self {
+            Self::Meeting(m) => &[
+                ("metadata.starts_at", m.starts_at),
+                ("metadata.ends_at", m.ends_at),
+            ],
+            Self::Task(t) => &[
+                ("metadata.due_at", t.due_at),
+                ("metadata.completed_at", t.completed_at),
+            ],
+            _ => &[],
+        };
+        for (field, time) in times {
+            if let Some(time) = time {
+                v.check(field, calendar::time(*time));
+            }
         }
         v.finish()
     }
@@ -458,6 +494,36 @@ mod tests {
     fn a_meeting_cannot_end_before_it_starts() {
         let value = json!({"starts_at": "2026-01-01T10:00:00Z", "ends_at": "2026-01-01T09:00:00Z"});
         assert!(ActivityMetadata::parse(ActivityType::Meeting, value).is_err());
+    }
+
+    #[test]
+    fn times_outside_the_stored_calendar_are_refused_but_stored_ones_still_read() {
+        for (kind, value) in [
+            (
+                ActivityType::Task,
+                json!({"due_at": "0000-12-31T23:59:59Z"}),
+            ),
+            (
+                ActivityType::Task,
+                json!({"completed_at": "+10000-01-01T00:00:00Z"}),
+            ),
+            (
+                ActivityType::Meeting,
+                json!({"starts_at": "-0001-06-01T10:00:00Z"}),
+            ),
+        ] {
+            let Err(DomainError::Validation(fields)) = ActivityMetadata::parse(kind, value.clone())
+            else {
+                panic!("{value} accepted")
+            };
+            let (field, messages) = fields.iter().next().unwrap();
+            assert!(field.starts_with("metadata."), "{field}");
+            assert_eq!(messages, &[crate::calendar::OUT_OF_RANGE]);
+            assert!(ActivityMetadata::read(kind, value).is_ok());
+        }
+        let edges =
+            json!({"due_at": "0001-01-01T00:00:00Z", "completed_at": "9999-12-31T23:59:59.999Z"});
+        assert!(ActivityMetadata::parse(ActivityType::Task, edges).is_ok());
     }
 
     #[test]

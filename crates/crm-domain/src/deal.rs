@@ -5,6 +5,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::activity::Activity;
+use crate::calendar;
 use crate::company::{Company, CompanySummary};
 use crate::contact::ContactSummary;
 use crate::error::{DomainError, Result, Validator};
@@ -177,6 +178,9 @@ impl NewDeal {
             }
         };
         let progress = v.check("progress", Progress::new(input.progress.unwrap_or(0)));
+        if let Some(close_date) = input.close_date {
+            v.check("close_date", calendar::day(close_date));
+        }
         v.finish()?;
         let mut collaborator_ids = input.collaborator_ids;
         collaborator_ids.sort_unstable();
@@ -426,6 +430,25 @@ mod tests {
             fields.keys().collect::<Vec<_>>(),
             ["name", "progress", "stage"]
         );
+    }
+
+    #[test]
+    fn a_close_date_must_be_a_day_the_crm_stores() {
+        let stages = stages();
+        let input = |close_date| DealInput {
+            name: "Dated".into(),
+            stage: Some(StageRef::Name("SQL".into())),
+            close_date: NaiveDate::from_ymd_opt(close_date, 1, 1),
+            ..DealInput::default()
+        };
+        assert!(NewDeal::new(input(1), &stages).is_ok());
+        assert!(NewDeal::new(input(9999), &stages).is_ok());
+        for year in [0, 10_000] {
+            let Err(DomainError::Validation(fields)) = NewDeal::new(input(year), &stages) else {
+                panic!("year {year} accepted")
+            };
+            assert_eq!(fields["close_date"], [crate::calendar::OUT_OF_RANGE]);
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! key, and a [`DealMove`] can only be built for a stage the user owns.
 
 pub mod activity;
+pub mod calendar;
 pub mod company;
 pub mod contact;
 pub mod deal;

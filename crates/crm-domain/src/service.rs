@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::activity::{
     Activity, ActivityInput, ActivityMetadata, ActivityPatch, ActivityType, NewActivity,
 };
+use crate::calendar;
 use crate::company::CompanyChoice;
 use crate::contact::{ContactPatch, ContactWithCompany, NewContact};
 use crate::deal::{Deal, DealDetail, DealInput, DealMove, DealPatch, NewDeal};
@@ -349,6 +350,9 @@ impl Services {
     ) -> Result<Deal> {
         let mut deal = self.deal(tenant, id).await?;
         let mut v = Validator::new();
+        if let Some(Some(close_date)) = patch.close_date {
+            v.check("close_date", calendar::day(close_date));
+        }
         if let Some(Some(owner)) = patch.owner_id {
             self.check_users(&mut v, "owner_id", &[owner]).await?;
         }

@@ -58,45 +58,112 @@ fn to_whole<T: TryFrom<i64>, E: serde::de::Error>(number: serde_json::Number) ->
         .ok_or_else(|| E::custom(format!("{number} is not a whole number in range")))
 }
 
+/// Why a day of a request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayError {
+    /// Not a calendar date written `YYYY-MM-DD` (nor with a longer or signed year): a
+    /// malformed value, 400.
+    Malformed,
+    /// A calendar date (ISO 8601, possibly with an expanded year such as `+275760-09-13` or
+    /// `99999-01-01`, or year `0000`) outside 0001-01-01..=9999-12-31: a well-formed value
+    /// that breaks the range rule, 422 naming the field.
+    OutOfRange,
+}
+
 /// Parses a day written exactly `YYYY-MM-DD` (year 0001 to 9999), the `format: date` of the
-/// document; chrono alone would also take `+12345-1-1`.
+/// document.
 ///
 /// # Errors
-/// A message naming the expected form.
-pub fn parse_day(text: &str) -> Result<NaiveDate, String> {
-    let bytes = text.as_bytes();
-    let shape = bytes.len() == 10
-        && bytes.iter().enumerate().all(|(i, b)| match i {
-            4 | 7 => *b == b'-',
-            _ => b.is_ascii_digit(),
-        });
-    let day = shape
-        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
-        .flatten()
-        .filter(|d| d.format("%Y").to_string() != "0000");
-    day.ok_or_else(|| format!("{text:?} is not a date YYYY-MM-DD"))
+/// [`DayError::OutOfRange`] for a date whose year is outside 1..=9999 (year `0000`, or a year
+/// with a sign or more than four digits; chrono alone would take some of those, and the
+/// others it cannot even represent), [`DayError::Malformed`] for anything else that is not
+/// such a date, including an in-range date written otherwise (`2026-1-1`, `+2026-01-01`).
+pub fn parse_day(text: &str) -> Result<NaiveDate, DayError> {
+    let (sign, rest) = match text.as_bytes().first() {
+        Some(b'+' | b'-') => (true, &text[1..]),
+        _ => (false, text),
+    };
+    let mut parts = rest.splitn(3, '-');
+    let (Some(year), Some(month), Some(day)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(DayError::Malformed);
+    };
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    if year.len() < 4 || month.len() != 2 || day.len() != 2 {
+        return Err(DayError::Malformed);
+    }
+    if !(digits(year) && digits(month) && digits(day)) {
+        return Err(DayError::Malformed);
+    }
+    let (month, day) = (
+        month.parse::<u32>().unwrap_or_default(),
+        day.parse::<u32>().unwrap_or_default(),
+    );
+    // Leap years repeat every 400 years, and 400 divides 10,000, so the last four digits of
+    // any year (and its sign does not matter) tell whether it is one.
+    let cycle: u32 = year[year.len() - 4..].parse().unwrap_or_default();
+    let leap = cycle.is_multiple_of(4) && (!cycle.is_multiple_of(100) || cycle.is_multiple_of(400));
+    let month_days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(DayError::Malformed),
+    };
+    if !(1..=month_days).contains(&day) {
+        return Err(DayError::Malformed);
+    }
+    let significant = year.trim_start_matches('0');
+    let in_range = !sign && year.len() == 4 && !significant.is_empty();
+    if in_range {
+        let year = significant.parse::<i32>().unwrap_or_default();
+        return NaiveDate::from_ymd_opt(year, month, day).ok_or(DayError::Malformed);
+    }
+    let value_in_range =
+        (!sign || text.starts_with('+')) && !significant.is_empty() && significant.len() <= 4;
+    if value_in_range {
+        // `+2026-01-01`, `02026-01-01`: a day of the range, not written as documented.
+        Err(DayError::Malformed)
+    } else {
+        Err(DayError::OutOfRange)
+    }
 }
 
-/// Reads a required `YYYY-MM-DD` day (see [`parse_day`]).
-pub fn strict_day<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
-    let text = String::deserialize(deserializer)?;
-    parse_day(&text).map_err(serde::de::Error::custom)
+/// A `YYYY-MM-DD` day of a request, read in two steps: a malformed value fails while reading
+/// (400, like any malformed body or query), a well-formed date outside the stored calendar
+/// is kept as [`DayInput::OutOfRange`] and refused by [`DayInput::check`] as a field error
+/// (422), like every other rule a well-formed request can break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayInput {
+    /// A day of 0001-01-01..=9999-12-31.
+    Day(NaiveDate),
+    /// A well-formed date outside that range.
+    OutOfRange,
 }
 
-/// Reads an optional `YYYY-MM-DD` day; `null` is none.
-pub fn strict_day_or_null<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<NaiveDate>, D::Error> {
-    Option::<String>::deserialize(deserializer)?
-        .map(|text| parse_day(&text).map_err(serde::de::Error::custom))
-        .transpose()
+impl DayInput {
+    /// The day, or the field error of `field`.
+    ///
+    /// # Errors
+    /// [`d::DomainError::Validation`] on `field` when the date is out of range.
+    pub fn check(self, field: &str) -> Result<NaiveDate, d::DomainError> {
+        match self {
+            Self::Day(day) => Ok(day),
+            Self::OutOfRange => Err(d::DomainError::field(field, d::calendar::OUT_OF_RANGE)),
+        }
+    }
 }
 
-/// Reads a `YYYY-MM-DD` day that may be absent (`None`), `null` (`Some(None)`) or a day.
-pub fn strict_day_patch<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<NaiveDate>>, D::Error> {
-    strict_day_or_null(deserializer).map(Some)
+impl<'de> Deserialize<'de> for DayInput {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        match parse_day(&text) {
+            Ok(day) => Ok(Self::Day(day)),
+            Err(DayError::OutOfRange) => Ok(Self::OutOfRange),
+            Err(DayError::Malformed) => Err(serde::de::Error::custom(format!(
+                "{text:?} is not a date YYYY-MM-DD"
+            ))),
+        }
+    }
 }
 
 // ---- shared -------------------------------------------------------------------------------
@@ -905,9 +972,10 @@ pub struct DealRequest {
     #[serde(default, deserialize_with = "whole_or_null")]
     #[schema(schema_with = field::percent_or_null)]
     pub progress: Option<i64>,
-    /// Closing date.
-    #[serde(default, deserialize_with = "strict_day_or_null")]
-    pub close_date: Option<NaiveDate>,
+    /// Closing date, 0001-01-01 to 9999-12-31.
+    #[serde(default)]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub close_date: Option<DayInput>,
     /// Owner (default: you).
     pub owner_id: Option<Uuid>,
     /// Collaborators.
@@ -939,10 +1007,10 @@ pub struct DealPatchRequest {
     #[serde(default, deserialize_with = "whole_non_null")]
     #[schema(schema_with = field::percent)]
     pub progress: Option<i64>,
-    /// Closing date.
-    #[serde(default, deserialize_with = "strict_day_patch")]
+    /// Closing date, 0001-01-01 to 9999-12-31.
+    #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]
-    pub close_date: Option<Option<NaiveDate>>,
+    pub close_date: Option<Option<DayInput>>,
     /// Owner.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
@@ -1182,9 +1250,9 @@ impl From<&d::MarketingSpend> for SpendDto {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SpendRequest {
-    /// Day.
-    #[serde(deserialize_with = "strict_day")]
-    pub spent_on: NaiveDate,
+    /// Day, 0001-01-01 to 9999-12-31.
+    #[schema(value_type = NaiveDate)]
+    pub spent_on: DayInput,
     /// Channel.
     #[schema(schema_with = field::lead_source)]
     pub lead_source: String,
@@ -1201,9 +1269,63 @@ pub struct SpendRequest {
 #[into_params(parameter_in = Query)]
 pub struct RangeParams {
     /// First day (inclusive), default 30 days ago.
-    #[serde(default, deserialize_with = "strict_day_or_null")]
-    pub from: Option<NaiveDate>,
+    #[serde(default)]
+    #[param(value_type = Option<NaiveDate>)]
+    pub from: Option<DayInput>,
     /// Last day (exclusive), default tomorrow.
-    #[serde(default, deserialize_with = "strict_day_or_null")]
-    pub to: Option<NaiveDate>,
+    #[serde(default)]
+    #[param(value_type = Option<NaiveDate>)]
+    pub to: Option<DayInput>,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_parse_or_are_told_apart_as_malformed_or_out_of_range() {
+        for (text, year) in [
+            ("0001-01-01", 1),
+            ("2024-02-29", 2024),
+            ("9999-12-31", 9999),
+        ] {
+            assert_eq!(parse_day(text).unwrap().to_string(), text);
+            assert_eq!(
+                parse_day(text).unwrap().format("%Y").to_string(),
+                format!("{year:04}")
+            );
+        }
+        for text in [
+            "0000-01-01",
+            "-0001-12-31",
+            "+12026-01-01",
+            "99999-01-01",
+            "+275760-09-13",
+            "+2000000000000000000000-02-29",
+            "-0000-01-01",
+        ] {
+            assert_eq!(parse_day(text), Err(DayError::OutOfRange), "{text}");
+        }
+        for text in [
+            "",
+            "abc",
+            "2026-1-1",
+            "2026-02-30",
+            "2023-02-29",
+            "+12100-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            " 2026-01-01",
+            "2026-01-01 ",
+            "2026-01-01T00:00:00Z",
+            "+2026-01-01",
+            "02026-01-01",
+            "+-2026-01-01",
+            "+",
+            "226-01-01",
+        ] {
+            assert_eq!(parse_day(text), Err(DayError::Malformed), "{text}");
+        }
+    }
 }

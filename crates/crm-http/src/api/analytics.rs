@@ -4,12 +4,13 @@
 //! query (the date range, the engagement window) and picks the widget.
 
 use actix_web::{HttpResponse, get, web};
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{Days, Utc};
 use crm_analytics::{
     AcquisitionCost, ActiveDays, ActiveUsers, Analytics, CustomerFeedback, Dashboard, DateRange,
     DealAnalytics, Kpis, LeadSources, LifetimeValue, Revenue, SalesFunnel,
 };
 use crm_domain::DomainError;
+use crm_domain::error::Validator;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -17,6 +18,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::AuthUser;
+use crate::dto::{DayError, DayInput, parse_day};
 use crate::error::{ApiError, ErrorBody, Result};
 
 /// Registers the dashboard and deal-analytics routes.
@@ -34,8 +36,9 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
 }
 
 /// The date range of every dashboard route. Both days are `YYYY-MM-DD`; without them the
-/// range is the 30 days ending today (UTC). `from` must be before `to` and the range at most
-/// 731 days long (else 422); a day that does not parse is a 400 naming the parameter.
+/// range is the 30 days ending today (UTC). A day must be within 0001-01-01..=9999-12-31,
+/// `from` before `to` and the range at most 731 days long (else 422 naming the parameter); a
+/// day that does not parse is a 400 naming the parameter.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RangeQuery {
@@ -69,11 +72,15 @@ impl RangeQuery {
     /// The range asked for, with today's defaults.
     ///
     /// # Errors
-    /// 400 when a day does not parse; 422 when `from` is not before `to` or the range is
-    /// longer than 731 days.
+    /// 400 when a day does not parse; 422 when a day is out of range, `from` is not before
+    /// `to` or the range is longer than 731 days.
     fn range(&self) -> Result<DateRange> {
         let from = day("from", self.from.as_deref())?;
         let to = day("to", self.to.as_deref())?;
+        let mut v = Validator::new();
+        let from = from.and_then(|d| v.check("from", d.check("from")));
+        let to = to.and_then(|d| v.check("to", d.check("to")));
+        v.finish()?;
         let to = match to {
             Some(to) => to,
             None => DateRange::last_30_days(Utc::now().date_naive()).to(),
@@ -107,13 +114,17 @@ impl DaysQuery {
     }
 }
 
-/// Parses an optional `YYYY-MM-DD` query value as a 400 naming `field`.
-fn day(field: &str, value: Option<&str>) -> Result<Option<NaiveDate>> {
-    match value {
+/// Reads an optional `YYYY-MM-DD` query value: a malformed one is a 400 naming `field`; a
+/// well-formed date out of range is kept for [`DayInput::check`] (422).
+fn day(field: &str, value: Option<&str>) -> Result<Option<DayInput>> {
+    match value.map(parse_day) {
         None => Ok(None),
-        Some(text) => crate::dto::parse_day(text).map(Some).map_err(|_| {
-            ApiError::bad_query(DomainError::field(field, "must be a date YYYY-MM-DD"))
-        }),
+        Some(Ok(day)) => Ok(Some(DayInput::Day(day))),
+        Some(Err(DayError::OutOfRange)) => Ok(Some(DayInput::OutOfRange)),
+        Some(Err(DayError::Malformed)) => Err(ApiError::bad_query(DomainError::field(
+            field,
+            "must be a date YYYY-MM-DD",
+        ))),
     }
 }
 

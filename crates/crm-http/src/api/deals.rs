@@ -119,7 +119,7 @@ pub async fn create_deal(
             .map_err(|e| relabel(e, "amount"))?,
         priority: parse_opt("priority", b.priority.as_deref())?,
         progress: b.progress,
-        close_date: b.close_date,
+        close_date: b.close_date.map(|d| d.check("close_date")).transpose()?,
         owner_id: b.owner_id,
         contact_id: b.contact_id,
         company_id: b.company_id,
@@ -197,7 +197,9 @@ pub async fn update_deal(
         progress: b
             .progress
             .and_then(|p| v.check("progress", Progress::new(p))),
-        close_date: b.close_date,
+        close_date: b
+            .close_date
+            .map(|d| d.and_then(|d| v.check("close_date", d.check("close_date")))),
         owner_id: b.owner_id,
         contact_id: b.contact_id,
         company_id: b.company_id,

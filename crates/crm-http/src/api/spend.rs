@@ -26,9 +26,13 @@ pub async fn list_spend(
     user: AuthUser,
     query: web::Query<RangeParams>,
 ) -> Result<HttpResponse> {
+    let mut v = Validator::new();
+    let from = query.from.and_then(|d| v.check("from", d.check("from")));
+    let to = query.to.and_then(|d| v.check("to", d.check("to")));
+    v.finish()?;
     let today = Utc::now().date_naive();
-    let to = query.to.unwrap_or(today + Duration::days(1));
-    let from = query.from.unwrap_or(to - Duration::days(30));
+    let to = to.unwrap_or(today + Duration::days(1));
+    let from = from.unwrap_or(to - Duration::days(30));
     if from >= to {
         return Err(ApiError::invalid("from", "must be before to"));
     }
@@ -59,16 +63,19 @@ pub async fn upsert_spend(
 ) -> Result<HttpResponse> {
     let b = body.into_inner();
     let mut v = Validator::new();
+    let spent_on = v.check("spent_on", b.spent_on.check("spent_on"));
     let lead_source = v.check("lead_source", b.lead_source.parse());
     let allotted = v.check("allotted", b.allotted.parse());
     let used = v.check("used", b.used.parse());
     v.finish()?;
     // `finish` passed, so every check produced its value.
-    let (Some(lead_source), Some(allotted), Some(used)) = (lead_source, allotted, used) else {
+    let (Some(spent_on), Some(lead_source), Some(allotted), Some(used)) =
+        (spent_on, lead_source, allotted, used)
+    else {
         return Err(ApiError::internal(&"a checked spend field has no value"));
     };
     let spend = NewMarketingSpend {
-        spent_on: b.spent_on,
+        spent_on,
         lead_source,
         allotted,
         used,

@@ -248,12 +248,15 @@ async fn invalid_utf8_bodies_are_400(store: Store) {
 async fn dates_are_strict_yyyy_mm_dd(store: Store) {
     let app = TestApp::spawn(store).await;
     let ann = app.signup("ann@example.com").await;
+    // Not a date written `YYYY-MM-DD` (a well-formed date outside 0001..=9999, such as
+    // `+12026-01-01` or `0000-01-01`, is a 422 instead: see `dates`).
     for day in [
         "2026-02-30",
-        "+12026-01-01",
         "2026-1-1",
-        "0000-01-01",
         " 2026-01-01",
+        "+2026-01-01",
+        "02026-01-01",
+        "+12026-02-30",
     ] {
         let body = json!({"name": "D", "stage": "SQL", "close_date": day});
         app.post(&ann.token, "/api/crm/deals", body)

@@ -5,7 +5,8 @@
 //!
 //! One module per resource (`analytics`: the dashboard and deal analytics), plus the
 //! cross-cutting ones: `tokens` (401 on every protected route), `tenancy` (another user's
-//! ids and data), `errors` (the error body and its statuses), `fuzz_regressions` (what
+//! ids and data), `errors` (the error body and its statuses), `dates` (dates at and beyond
+//! the stored calendar, 422 when out of range), `fuzz_regressions` (what
 //! property-based fuzzing found, and the input limits and security headers) and `openapi` (the
 //! document lists exactly the served routes).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -19,6 +20,7 @@ mod companies;
 mod concurrency;
 mod contacts;
 mod contacts_csv;
+mod dates;
 mod deals;
 mod errors;
 mod fuzz_regressions;

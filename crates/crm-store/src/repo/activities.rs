@@ -21,7 +21,7 @@ use crate::error::map_db_err;
 
 pub(crate) fn to_activity(model: activities::Model) -> Result<Activity> {
     let kind: ActivityType = parse_stored(&model.kind, "activity type")?;
-    let metadata = ActivityMetadata::parse(kind, model.metadata).map_err(|_| {
+    let metadata = ActivityMetadata::read(kind, model.metadata).map_err(|_| {
         DomainError::Unexpected(format!("bad stored metadata of activity {}", model.id))
     })?;
     Ok(Activity {
