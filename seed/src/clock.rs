@@ -58,6 +58,18 @@ impl Clock {
     }
 }
 
+impl Clock {
+    /// An office-hours time on the day of `t`, never in the future.
+    pub(crate) fn day_time(&self, rng: &mut StdRng, t: DateTime<Utc>) -> DateTime<Utc> {
+        let start = t
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .map_or(t, |d| d.and_utc());
+        let end = (start + Duration::days(1)).min(self.now);
+        self.office_time(rng, start, end)
+    }
+}
+
 /// A uniformly random time in `[from, to)` (`from` when the range is empty).
 pub(crate) fn between(rng: &mut StdRng, from: DateTime<Utc>, to: DateTime<Utc>) -> DateTime<Utc> {
     let span = (to - from).num_seconds();

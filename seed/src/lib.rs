@@ -5,8 +5,10 @@
 //! company directory and gives each user their own contacts, deals, activities and marketing
 //! spend. The repositories stamp rows with the current time, so right after each write the
 //! seed dates it into the past (`backdate`): contacts over the last 13 months, deals and their
-//! stage histories over the last nine, activities over the 13 calendar months of the
-//! customer-feedback chart plus a denser last 30 days, spend for the 30 days ending today.
+//! stage histories over the last nine (moves a day or more apart, every deal in its current
+//! stage for two days or more, so the deal page's "days in stage" is never a fresh 0),
+//! activities over the 13 calendar months of the customer-feedback chart plus a denser last
+//! 30 days, spend for the 30 days ending today.
 //!
 //! Choices come from a [`rand::rngs::StdRng`] with a fixed seed per user, so every run has the
 //! same shape (the same counts, stages, sources and amounts; ids and dates follow the clock).

@@ -245,12 +245,7 @@ impl UserSeeder {
 
     /// An office-hours time on the day of `t`, never in the future.
     fn day_time(&mut self, t: DateTime<Utc>) -> DateTime<Utc> {
-        let start = t
-            .date_naive()
-            .and_hms_opt(0, 0, 0)
-            .map_or(t, |d| d.and_utc());
-        let end = (start + Duration::days(1)).min(self.clock.now);
-        self.clock.office_time(&mut self.rng, start, end)
+        self.clock.day_time(&mut self.rng, t)
     }
 
     // ---- deals ---------------------------------------------------------------------------
@@ -279,7 +274,7 @@ impl UserSeeder {
         let mut seeded = Vec::with_capacity(count);
         for outcome in outcomes {
             let path = self.path(outcome, &open, won, lost);
-            let times = self.timeline(outcome, path.len());
+            let times = timeline(&self.clock, &mut self.rng, outcome, path.len());
             let created_at = times[0];
             let contact = self.contact_before(contacts, created_at);
             let closed_at =
@@ -348,37 +343,6 @@ impl UserSeeder {
             Outcome::Open(_) => {}
         }
         path
-    }
-
-    /// Creation time and the time of each move, increasing, all in the past: closed deals
-    /// start up to nine months ago, open ones more recently the earlier their stage.
-    fn timeline(&mut self, outcome: Outcome, stages: usize) -> Vec<DateTime<Utc>> {
-        let (min_days, max_days) = match outcome {
-            Outcome::Open(k) => (1 + 4 * k as i64, 100 + 40 * k as i64),
-            Outcome::Won | Outcome::Lost => (20, 270),
-        };
-        let age = self.rng.gen_range(min_days..=max_days);
-        let start = self.day_time(self.clock.days_ago(age));
-        let latest = self.clock.now - Duration::hours(1);
-        let mut gaps: Vec<i64> = (1..stages)
-            .map(|_| self.rng.gen_range(2 * 86_400..20 * 86_400))
-            .collect();
-        let total: i64 = gaps.iter().sum();
-        let room = (latest - start).num_seconds().max(60 * gaps.len() as i64);
-        if total > room {
-            // Squeeze the history into the time left, keeping its proportions.
-            for gap in &mut gaps {
-                *gap = (i128::from(*gap) * i128::from(room) / i128::from(total)) as i64;
-                *gap = (*gap).max(60);
-            }
-        }
-        let mut times = vec![start];
-        let mut at = start;
-        for gap in gaps {
-            at += Duration::seconds(gap);
-            times.push(at);
-        }
-        times
     }
 
     /// A contact that already existed at `at` (the oldest one if none did).
@@ -694,6 +658,61 @@ pub(crate) async fn spend(
     Ok(rows)
 }
 
+/// The least time a seeded deal has spent in its current stage: the deal page shows a
+/// positive number of days in stage, never a move made a moment ago.
+const MIN_DAYS_IN_STAGE: i64 = 2;
+
+/// The least time between two moves of a seeded deal.
+const MIN_DAYS_BETWEEN_MOVES: i64 = 1;
+
+/// Creation time and the time of each move of a deal through `stages` stages, increasing and
+/// at least [`MIN_DAYS_BETWEEN_MOVES`] apart, the last (the entry into its current stage) at
+/// least [`MIN_DAYS_IN_STAGE`] before now. Closed deals start up to nine months ago, open ones
+/// more recently the earlier their stage; moves come 2 to 20 days apart, squeezed
+/// proportionally when the time left is shorter.
+fn timeline(
+    clock: &Clock,
+    rng: &mut StdRng,
+    outcome: Outcome,
+    stages: usize,
+) -> Vec<DateTime<Utc>> {
+    let moves = stages.saturating_sub(1) as i64;
+    let min_gap = MIN_DAYS_BETWEEN_MOVES * 86_400;
+    // The youngest deals start MIN_DAYS_IN_STAGE + 1 calendar days back, so any office
+    // time of that day is at least MIN_DAYS_IN_STAGE before now; a start that leaves the
+    // moves too little room even so is moved back.
+    let (min_days, max_days) = match outcome {
+        Outcome::Open(k) => (1 + MIN_DAYS_IN_STAGE + 4 * k as i64, 100 + 40 * k as i64),
+        Outcome::Won | Outcome::Lost => (20, 270),
+    };
+    let age = rng.gen_range(min_days..=max_days);
+    let latest = clock.now - Duration::days(MIN_DAYS_IN_STAGE);
+    let start = clock
+        .day_time(rng, clock.days_ago(age))
+        .min(latest - Duration::seconds(min_gap * moves));
+    let mut gaps: Vec<i64> = (0..moves)
+        .map(|_| rng.gen_range(2 * 86_400..20 * 86_400))
+        .collect();
+    let total: i64 = gaps.iter().sum();
+    let room = (latest - start).num_seconds();
+    if total > room {
+        // Squeeze the moves into the time left, keeping their proportions above the
+        // minimum gap (every gap is longer than it, and the room holds that many).
+        let spare = i128::from(room - min_gap * moves);
+        let over = i128::from(total - min_gap * moves).max(1);
+        for gap in &mut gaps {
+            *gap = min_gap + (i128::from(*gap - min_gap) * spare / over) as i64;
+        }
+    }
+    let mut times = vec![start];
+    let mut at = start;
+    for gap in gaps {
+        at += Duration::seconds(gap);
+        times.push(at);
+    }
+    times
+}
+
 /// How many deals end in each stage: every open stage about 13 %, lost 20 %, won the rest
 /// (about 28 %), each at least one.
 fn outcome_mix(count: usize, open_stages: usize) -> Vec<Outcome> {
@@ -767,8 +786,48 @@ fn pick(rng: &mut StdRng, options: &[&'static str]) -> &'static str {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
+    use chrono::TimeZone;
+    use rand::SeedableRng;
+
     use super::*;
+
+    #[test]
+    fn timelines_leave_every_deal_some_days_in_its_stage() {
+        // Times of day around the office hours the times are drawn from.
+        for (hour, minute) in [(0, 30), (8, 0), (12, 0), (17, 59), (23, 59)] {
+            let now = Utc.with_ymd_and_hms(2026, 3, 15, hour, minute, 0).unwrap();
+            let clock = Clock::at(now);
+            let mut rng = StdRng::seed_from_u64(u64::from(hour * 60 + minute));
+            for i in 0..2_000 {
+                let outcome = match i % 6 {
+                    k @ 0..=3 => Outcome::Open(k),
+                    4 => Outcome::Won,
+                    _ => Outcome::Lost,
+                };
+                let stages = match outcome {
+                    Outcome::Open(k) => 1 + rng.gen_range(0..=k),
+                    _ => rng.gen_range(2..=6),
+                };
+                let times = timeline(&clock, &mut rng, outcome, stages);
+                assert_eq!(times.len(), stages);
+                let entered = *times.last().unwrap();
+                let days_in_stage = (now - entered).num_days();
+                assert!(
+                    days_in_stage >= MIN_DAYS_IN_STAGE,
+                    "{outcome:?} entered {entered}, {days_in_stage} days before {now}"
+                );
+                assert!(times[0] > now - Duration::days(280), "{times:?}");
+                for pair in times.windows(2) {
+                    assert!(
+                        pair[1] - pair[0] >= Duration::days(MIN_DAYS_BETWEEN_MOVES),
+                        "{times:?}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn the_mix_covers_every_stage_and_adds_up() {

@@ -10,7 +10,8 @@ use std::future::Future;
 
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use chrono::{Datelike, Duration, Months, NaiveDate, Utc};
-use crm_domain::{ActivityMetadata, ActivityType, Services, StageKind};
+use crm_analytics::Analytics;
+use crm_domain::{ActivityMetadata, ActivityType, Services, StageKind, Tenant};
 use crm_store::entity::{
     activities, companies, contacts, deal_collaborators, deal_stage_changes, deals,
     marketing_spend, pipeline_stages, users,
@@ -304,11 +305,14 @@ async fn check_pipeline(store: &Store, user: Uuid) {
     assert!(deals.iter().any(|d| d.company_id.is_some()));
 }
 
-/// Each deal's history starts at its creation, moves forward in time, ends in its current
-/// stage, lies within the last ~9 months, and has one `stage_change` activity per move.
+/// Each deal's history starts at its creation, moves forward in time (a day or more between
+/// moves), ends in its current stage some days before now, lies within the last ~9 months,
+/// and has one `stage_change` activity per move; the deal page shows those days in stage.
 async fn check_timelines(store: &Store, user: Uuid) {
     let db = store.connection();
     let now = Utc::now();
+    let analytics = Analytics::new(store.clone()).at(now);
+    let mut days_in_stage = BTreeSet::new();
     let deals = deals::Entity::find()
         .filter(deals::Column::UserId.eq(user))
         .all(db)
@@ -330,13 +334,35 @@ async fn check_timelines(store: &Store, user: Uuid) {
         assert_eq!(history[0].changed_at, deal.create_date);
         assert!(deal.create_date > now - Duration::days(280) && deal.create_date < now);
         for pair in history.windows(2) {
-            assert!(pair[0].changed_at < pair[1].changed_at, "{pair:?}");
+            assert!(
+                pair[1].changed_at - pair[0].changed_at >= Duration::days(1),
+                "{pair:?}"
+            );
             assert_eq!(pair[1].from_stage_id, Some(pair[0].to_stage_id));
         }
         let last = history.last().unwrap();
         assert_eq!(last.to_stage_id, deal.stage_id);
         assert_eq!(deal.last_update, last.changed_at);
-        assert!(last.changed_at < now);
+        assert!(last.changed_at <= now - Duration::days(2), "{last:?}");
+        let shown = analytics
+            .deal_analytics(Tenant::new(user), deal.id)
+            .await
+            .unwrap()
+            .activity_summary
+            .days_in_stage;
+        assert_eq!(
+            shown,
+            (now - last.changed_at).num_days(),
+            "days in stage of {}",
+            deal.name
+        );
+        let age = (now - deal.create_date).num_days();
+        assert!(
+            (2..=age).contains(&shown),
+            "{}: {shown} days in stage, created {age} days ago",
+            deal.name
+        );
+        days_in_stage.insert(shown);
         let moves: BTreeSet<_> = history[1..].iter().map(|h| h.changed_at).collect();
         let entries: BTreeSet<_> = activities::Entity::find()
             .filter(activities::Column::UserId.eq(user))
@@ -352,6 +378,11 @@ async fn check_timelines(store: &Store, user: Uuid) {
         moved += history.len() - 1;
     }
     assert!(moved > deals.len(), "deals barely move");
+    assert!(
+        days_in_stage.len() * 3 >= deals.len(),
+        "days in stage hardly vary: {days_in_stage:?} over {} deals",
+        deals.len()
+    );
     assert!(
         created_months.len() >= 5,
         "deals created in {created_months:?}"
