@@ -115,17 +115,17 @@ impl Store {
 }
 
 /// A statement of a batch as a prepared statement of the connection.
-struct Prepared {
+struct Prepared<'a> {
     /// `crm_batch_<hash of the SQL>`: the same text always gets the same name.
     name: String,
-    /// `PREPARE <name> AS <sql>`.
-    prepare: String,
+    /// The statement's SQL, with its `$n` placeholders.
+    sql: &'a str,
     /// `EXECUTE <name>(<values>)`, values quoted by sea-query.
     execute: String,
 }
 
-impl Prepared {
-    fn of(statement: &Statement) -> Self {
+impl<'a> Prepared<'a> {
+    fn of(statement: &'a Statement) -> Self {
         let mut hasher = DefaultHasher::new();
         statement.sql.hash(&mut hasher);
         let name = format!("crm_batch_{:016x}", hasher.finish());
@@ -146,10 +146,15 @@ impl Prepared {
             .to_string()
         };
         Self {
-            prepare: format!("PREPARE {name} AS {}", statement.sql),
-            execute,
             name,
+            sql: &statement.sql,
+            execute,
         }
+    }
+
+    /// `PREPARE <name> AS <sql>`, sent only when a connection lacks the statement.
+    fn prepare(&self) -> String {
+        format!("PREPARE {} AS {}", self.name, self.sql)
     }
 }
 
@@ -186,16 +191,16 @@ fn is_unprepared(err: &sqlx::Error) -> bool {
 /// Prepares on `conn` the statements of `prepared` it does not have yet, in one message.
 async fn prepare_missing(
     conn: &mut PgConnection,
-    prepared: &[Prepared],
+    prepared: &[Prepared<'_>],
 ) -> Result<(), DomainError> {
     let existing: Vec<String> = sqlx::query_scalar("SELECT name FROM pg_prepared_statements")
         .fetch_all(&mut *conn)
         .await
         .map_err(query_error)?;
-    let missing: Vec<&str> = prepared
+    let missing: Vec<String> = prepared
         .iter()
         .filter(|p| !existing.contains(&p.name))
-        .map(|p| p.prepare.as_str())
+        .map(Prepared::prepare)
         .collect();
     if !missing.is_empty() {
         sqlx::raw_sql(sqlx::AssertSqlSafe(missing.join(";\n")))
@@ -233,7 +238,7 @@ mod tests {
         let prepared = Prepared::of(&hostile);
         assert!(prepared.name.starts_with("crm_batch_") && prepared.name.len() == 26);
         assert_eq!(
-            prepared.prepare,
+            prepared.prepare(),
             format!("PREPARE {} AS SELECT $1, $2", prepared.name)
         );
         assert_eq!(
@@ -243,10 +248,8 @@ mod tests {
                 prepared.name
             )
         );
-        let plain = Prepared::of(&Statement::from_string(
-            DatabaseBackend::Postgres,
-            "SELECT 1",
-        ));
+        let select_one = Statement::from_string(DatabaseBackend::Postgres, "SELECT 1");
+        let plain = Prepared::of(&select_one);
         assert_eq!(plain.execute, format!("EXECUTE {}", plain.name));
         assert_ne!(plain.name, prepared.name);
         assert_eq!(

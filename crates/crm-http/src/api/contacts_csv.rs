@@ -408,34 +408,45 @@ where
     Ok(buffer)
 }
 
-/// The uploaded file: the `file` part of a multipart form (else its first part with a file
-/// name), or the whole body of any other content type (`text/csv`).
-async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<BytesMut> {
+/// Whether an upload's body is a multipart form; refuses at once a body whose declared length
+/// is over the import limit (the multipart envelope adds a little to the file itself).
+///
+/// # Errors
+/// 413 when the declared length is too large.
+fn is_multipart_within_limit(req: &HttpRequest) -> Result<bool> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    // The multipart envelope adds a little to the file itself.
     if declared.is_some_and(|n| n > IMPORT_LIMIT + 64 * 1024) {
         return Err(too_large());
     }
-    let multipart = req
+    Ok(req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    if !multipart {
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data")))
+}
+
+/// Whether a multipart part is the file: named `file`, or any part with a file name.
+fn is_file_part(field: &actix_multipart::Field) -> bool {
+    field.name() == Some("file")
+        || field
+            .content_disposition()
+            .is_some_and(|d| d.get_filename().is_some())
+}
+
+/// The uploaded file: the `file` part of a multipart form (else its first part with a file
+/// name), or the whole body of any other content type (`text/csv`).
+async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<BytesMut> {
+    if !is_multipart_within_limit(req)? {
         return read_limited(payload).await;
     }
     let mut form = Multipart::new(req.headers(), payload);
     while let Some(field) = form.next().await {
         let field = field.map_err(|e| ApiError::bad_request(format!("bad multipart body: {e}")))?;
-        let is_file = field.name() == Some("file")
-            || field
-                .content_disposition()
-                .is_some_and(|d| d.get_filename().is_some());
-        if is_file {
+        if is_file_part(&field) {
             return read_limited(field).await;
         }
     }
@@ -521,20 +532,7 @@ impl ImportForm {
 /// 400 for a body that is not a multipart form, a second file, too many or too long text
 /// fields; 413 for a file over 10 MiB.
 pub async fn read_import_form(req: &HttpRequest, payload: web::Payload) -> Result<ImportForm> {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > IMPORT_LIMIT + 64 * 1024) {
-        return Err(too_large());
-    }
-    let multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    if !multipart {
+    if !is_multipart_within_limit(req)? {
         return Err(ApiError::bad_request(
             "the import form must be sent as multipart/form-data",
         ));
@@ -545,11 +543,7 @@ pub async fn read_import_form(req: &HttpRequest, payload: web::Payload) -> Resul
         let mut field =
             field.map_err(|e| ApiError::bad_request(format!("bad multipart body: {e}")))?;
         let name = field.name().unwrap_or_default().to_owned();
-        let is_file = name == "file"
-            || field
-                .content_disposition()
-                .is_some_and(|d| d.get_filename().is_some());
-        if is_file {
+        if is_file_part(&field) {
             if read.file.is_some() {
                 return Err(ApiError::bad_request("the form has more than one file"));
             }

@@ -265,16 +265,6 @@ impl Relations {
     ) -> Result<Self> {
         let contact_ids = distinct_ids(models, |m| m.contact_id);
         let contacts = load_contact_summaries(conn, tenant, contact_ids).await?;
-        Self::load_with_contacts(conn, tenant, models, contacts).await
-    }
-
-    /// [`Relations::load`] when the contacts came joined with the deals: two queries.
-    async fn load_with_contacts<C: ConnectionTrait>(
-        conn: &C,
-        tenant: Tenant,
-        models: &[deals::Model],
-        contacts: HashMap<Uuid, ContactSummary>,
-    ) -> Result<Self> {
         let companies = load_companies(conn, distinct_ids(models, |m| m.company_id))
             .await?
             .into_iter()
