@@ -106,10 +106,18 @@ fn add_unavailable(json: &mut serde_json::Value) {
     }
 }
 
-/// The links [`with_links`] adds: (path, statuses of its `POST`, link name, target
+/// Which operation of a path a link starts from.
+#[derive(Clone, Copy)]
+enum Source {
+    Post,
+    Patch,
+}
+
+/// The links [`with_links`] adds: (path, source operation, its statuses, link name, target
 /// operation, parameters).
 type LinkSpec = (
     &'static str,
+    Source,
     &'static [&'static str],
     &'static str,
     &'static str,
@@ -120,6 +128,7 @@ const LINKS: &[LinkSpec] = &[
     // The collaborator just added is the one to remove.
     (
         "/api/crm/deals/{id}/collaborators",
+        Source::Post,
         &["200", "201"],
         "RemoveCollaborator",
         "remove_collaborator",
@@ -128,21 +137,40 @@ const LINKS: &[LinkSpec] = &[
             ("user_id", "$request.body#/user_id"),
         ],
     ),
-    // A new deal has no collaborator yet: only the deal comes from the answer (without this,
-    // a client guessing links by name would take the deal's id for the user's).
+    // A new deal's first collaborator (when it was created with `collaborator_ids`) is one to
+    // remove. Both parameters must be stated: a client guessing links by name takes the deal's
+    // id for the user's, and Schemathesis adds its guess beside any link that leaves
+    // `user_id` out. Without collaborators the pointer resolves to nothing and a fuzzer makes
+    // up the user.
     (
         "/api/crm/deals",
+        Source::Post,
         &["201"],
         "RemoveCollaboratorOfNewDeal",
         "remove_collaborator",
-        &[("id", "$response.body#/id")],
+        &[
+            ("id", "$response.body#/id"),
+            ("user_id", "$response.body#/collaborators/0/id"),
+        ],
+    ),
+    // The same for an edited deal, which answers the deal too.
+    (
+        "/api/crm/deals/{id}",
+        Source::Patch,
+        &["200"],
+        "RemoveCollaboratorOfEditedDeal",
+        "remove_collaborator",
+        &[
+            ("id", "$response.body#/id"),
+            ("user_id", "$response.body#/collaborators/0/id"),
+        ],
     ),
 ];
 
 /// Adds the OpenAPI links no route attribute can say: which answer feeds which request, so
 /// a client or a stateful fuzzer can chain them (see [`LINKS`]).
 pub fn with_links(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
-    for (path, statuses, name, target, parameters) in LINKS {
+    for (path, source, statuses, name, target, parameters) in LINKS {
         let mut link = LinkBuilder::new().operation_id(*target);
         for (parameter, expression) in *parameters {
             link = link.parameter(*parameter, *expression);
@@ -152,7 +180,10 @@ pub fn with_links(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::Op
             .paths
             .paths
             .get_mut(*path)
-            .and_then(|item| item.post.as_mut());
+            .and_then(|item| match source {
+                Source::Post => item.post.as_mut(),
+                Source::Patch => item.patch.as_mut(),
+            });
         let Some(operation) = source else { continue };
         for status in *statuses {
             if let Some(RefOr::T(response)) = operation.responses.responses.get_mut(*status) {

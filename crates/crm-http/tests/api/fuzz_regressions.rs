@@ -527,4 +527,12 @@ async fn the_document_states_the_limits_the_server_enforces(store: Store) {
         ["links"]["RemoveCollaborator"];
     assert_eq!(link["operationId"], "remove_collaborator");
     assert_eq!(link["parameters"]["user_id"], "$request.body#/user_id");
+    // A link that leaves `user_id` out gets a guessed one beside it that takes the new deal's
+    // id for the user's (Schemathesis' ST302, "created resource not found").
+    let link = &document["paths"]["/api/crm/deals"]["post"]["responses"]["201"]["links"]["RemoveCollaboratorOfNewDeal"];
+    assert_eq!(link["parameters"]["id"], "$response.body#/id");
+    assert_eq!(
+        link["parameters"]["user_id"],
+        "$response.body#/collaborators/0/id"
+    );
 }
