@@ -35,6 +35,9 @@ pub const DEFAULT_POOL_SIZE: u32 = 16;
 /// The default `statement_timeout` of tenant transactions on PostgreSQL.
 pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long a pooled connection may sit idle before it is pinged at checkout.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
+
 /// Connection settings.
 #[derive(Debug, Clone)]
 pub struct StoreConfig {
@@ -88,6 +91,11 @@ impl Store {
             .min_connections(if is_sqlite { 1 } else { 0 })
             .connect_timeout(Duration::from_secs(5))
             .acquire_timeout(Duration::from_secs(10))
+            // SQLx pings a connection on every checkout by default: one more round trip before
+            // each request's first statement. Only a connection idle long enough to have been
+            // dropped (by the server, a proxy or a restart) is pinged now; one that dies while
+            // busy fails its statement (503) and is closed, and SQLx also pings on release.
+            .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
             .sqlx_logging(false)
             .map_sqlx_sqlite_opts(|opts| {
                 opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)

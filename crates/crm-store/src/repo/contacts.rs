@@ -12,8 +12,8 @@ use crm_domain::{
 };
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -89,6 +89,33 @@ pub(crate) async fn find_model<C: ConnectionTrait>(
         .map_err(map_db_err)
 }
 
+/// The columns of a [`ContactSummary`], in the order [`summary_at`] reads them.
+pub(crate) const SUMMARY_COLUMNS: [contacts::Column; 5] = [
+    contacts::Column::Id,
+    contacts::Column::FirstName,
+    contacts::Column::LastName,
+    contacts::Column::Email,
+    contacts::Column::Phone,
+];
+
+/// The contact summary whose [`SUMMARY_COLUMNS`] start at column `start` of `row`, decoded by
+/// position; `None` when its id is `NULL` (a deal without a contact, left-joined).
+pub(crate) fn summary_at(
+    row: &QueryResult,
+    start: usize,
+) -> std::result::Result<Option<ContactSummary>, DbErr> {
+    let Some(id) = row.try_get_by_index::<Option<Uuid>>(start)? else {
+        return Ok(None);
+    };
+    Ok(Some(ContactSummary {
+        id,
+        first_name: row.try_get_by_index(start + 1)?,
+        last_name: row.try_get_by_index(start + 2)?,
+        email: row.try_get_by_index(start + 3)?,
+        phone: row.try_get_by_index(start + 4)?,
+    }))
+}
+
 /// What the cards show of some of the tenant's contacts, by id: only those five columns are
 /// read (a board names hundreds of contacts, whose other twelve columns it never shows).
 pub(crate) async fn load_summaries<C: ConnectionTrait>(
@@ -103,13 +130,7 @@ pub(crate) async fn load_summaries<C: ConnectionTrait>(
     type SummaryRow = (Uuid, String, String, Option<String>, Option<String>);
     let rows: Vec<SummaryRow> = contacts::Entity::find()
         .select_only()
-        .columns([
-            contacts::Column::Id,
-            contacts::Column::FirstName,
-            contacts::Column::LastName,
-            contacts::Column::Email,
-            contacts::Column::Phone,
-        ])
+        .columns(SUMMARY_COLUMNS)
         .filter(contacts::Column::UserId.eq(tenant.user_id))
         .filter(contacts::Column::Id.is_in(ids))
         .into_tuple()
