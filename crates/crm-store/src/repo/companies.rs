@@ -1,5 +1,7 @@
 //! The shared company directory.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::Utc;
 use crm_domain::company::name_key;
@@ -101,6 +103,34 @@ pub(crate) async fn load_many<C: ConnectionTrait>(
         .all(conn)
         .await
         .map_err(map_db_err)
+}
+
+/// What a deal card shows of some companies, by id: only the three columns of a
+/// [`CompanySummary`] are read (a board names dozens of companies and shows only their names
+/// and logos).
+pub(crate) async fn load_summaries<C: ConnectionTrait>(
+    conn: &C,
+    ids: Vec<Uuid>,
+) -> Result<HashMap<Uuid, CompanySummary>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Uuid, String, Option<String>)> = companies::Entity::find()
+        .select_only()
+        .columns([
+            companies::Column::Id,
+            companies::Column::Name,
+            companies::Column::LogoUrl,
+        ])
+        .filter(companies::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(conn)
+        .await
+        .map_err(map_db_err)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, logo_url)| (id, CompanySummary { id, name, logo_url }))
+        .collect())
 }
 
 #[async_trait]

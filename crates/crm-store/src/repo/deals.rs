@@ -13,9 +13,9 @@ use chrono::{DateTime, Utc};
 use crm_domain::activity::StageChangeMeta;
 use crm_domain::repo::DealRepository;
 use crm_domain::{
-    ActivityMetadata, ActivityQuery, BoardColumn, BoardQuery, ColumnPage, ContactSummary, Deal,
-    DealDetail, DealMove, DealPatch, DomainError, NewActivity, NewDeal, Page, PipelineStage,
-    Progress, Result, StageChange, StageKind, Tenant, UserSummary,
+    ActivityMetadata, ActivityQuery, BoardColumn, BoardQuery, ColumnPage, CompanySummary,
+    ContactSummary, Deal, DealDetail, DealMove, DealPatch, DomainError, NewActivity, NewDeal, Page,
+    PipelineStage, Progress, Result, StageChange, StageKind, Tenant, UserSummary,
 };
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SimpleExpr, Value, Values};
 use sea_orm::{
@@ -29,7 +29,7 @@ use super::activities::{
     insert_on as insert_activity, list_select as list_activities_select,
     page_of as page_of_activities,
 };
-use super::companies::{load_many as load_companies, to_company, to_summary};
+use super::companies::{load_summaries as load_company_summaries, to_company, to_summary};
 use super::contacts::{
     SUMMARY_COLUMNS, load_summaries as load_contact_summaries, summary_at as contact_summary_at,
 };
@@ -262,7 +262,7 @@ async fn hydrate_with<C: ConnectionTrait>(
 
 /// The companies, contacts and collaborators of some deals, by id.
 struct Relations {
-    companies: HashMap<Uuid, companies::Model>,
+    companies: HashMap<Uuid, CompanySummary>,
     contacts: HashMap<Uuid, ContactSummary>,
     collaborators: HashMap<Uuid, Vec<UserSummary>>,
 }
@@ -277,11 +277,8 @@ impl Relations {
     ) -> Result<Self> {
         let contact_ids = distinct_ids(models, |m| m.contact_id);
         let contacts = load_contact_summaries(conn, tenant, contact_ids).await?;
-        let companies = load_companies(conn, distinct_ids(models, |m| m.company_id))
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c))
-            .collect();
+        let companies =
+            load_company_summaries(conn, distinct_ids(models, |m| m.company_id)).await?;
         let collaborators =
             load_collaborators(conn, tenant, models.iter().map(|m| m.id).collect()).await?;
         Ok(Self {
@@ -330,7 +327,7 @@ fn to_deal(model: deals::Model, stages: &[PipelineStage], relations: &Relations)
         company: model
             .company_id
             .and_then(|id| relations.companies.get(&id))
-            .map(to_summary),
+            .cloned(),
         contact: model
             .contact_id
             .and_then(|id| relations.contacts.get(&id))
@@ -692,18 +689,12 @@ fn deal_page_from(
         return Ok(None);
     }
     let (mut models, contacts) = split_contacts(rows);
-    let companies: HashMap<Uuid, companies::Model> =
-        decode_rows(&company, |row| companies::Model::from_query_result(row, ""))?
-            .into_iter()
-            .map(|c| (c.id, c))
-            .collect();
-    let company = models
-        .first()
-        .and_then(|deal| deal.company_id)
-        .and_then(|id| companies.get(&id))
-        .cloned();
+    // The deal's company, which all the page's other deals share (no company, no other deals).
+    let company = decode_rows(&company, |row| companies::Model::from_query_result(row, ""))?
+        .into_iter()
+        .find(|c| models.first().and_then(|deal| deal.company_id) == Some(c.id));
     let relations = Relations {
-        companies,
+        companies: company.iter().map(|c| (c.id, to_summary(c))).collect(),
         contacts,
         collaborators: collaborators_by_deal(decode_rows(&collaborators, |row| {
             CollaboratorRow::try_get_many_by_index(row).map_err(DbErr::from)
