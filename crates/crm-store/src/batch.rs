@@ -12,9 +12,9 @@
 //!
 //! The simple protocol takes no bind parameters, and a statement sent as text is parsed and
 //! planned on every call (about 1.5 ms of PostgreSQL's time for the deal page, more than the
-//! round trips it saves). So each statement becomes a named prepared statement of the
-//! connection (`PREPARE crm_batch_<hash of its SQL> AS …`, made the first time a connection
-//! meets it) and the message only `EXECUTE`s them. The values of the `EXECUTE`s are written
+//! round trips it saves). So each statement, the scope statement included, becomes a named
+//! prepared statement of the connection (`PREPARE crm_batch_<hash of its SQL> AS …`, made the
+//! first time a connection meets it) and the message only `EXECUTE`s them. The values of the `EXECUTE`s are written
 //! into the text by sea-query's PostgreSQL quoting (the `Display` of a SeaORM [`Statement`]):
 //! typed values (ids, numbers, the claims JSON), quoted by the builder, never text pasted by
 //! hand. Prepared statements live as long as the connection, one per distinct SQL text: a
@@ -84,11 +84,14 @@ impl Store {
         tenant: Tenant,
         statements: &[Statement],
     ) -> Result<ResultSets, DomainError> {
-        let prepared: Vec<Prepared> = statements.iter().map(Prepared::of).collect();
-        let message = batch_sql(
-            &self.scope_statement(tenant, Access::ReadOnly).to_string(),
-            prepared.iter().map(|p| p.execute.as_str()),
-        );
+        // The scope statement is prepared too: parsing and planning its four `set_config`
+        // calls on every request was PostgreSQL work the statements after it no longer do.
+        let scope = self.scope_statement(tenant, Access::ReadOnly);
+        let prepared: Vec<Prepared> = std::iter::once(&scope)
+            .chain(statements)
+            .map(Prepared::of)
+            .collect();
+        let message = batch_sql(prepared.iter().map(|p| p.execute.as_str()));
         let pool = self.connection().get_postgres_connection_pool();
         let mut conn = pool.acquire().await.map_err(query_error)?;
         let sets = match result_sets(&mut conn, &message).await {
@@ -158,12 +161,15 @@ impl<'a> Prepared<'a> {
     }
 }
 
-/// The one message of a PostgreSQL batch: the scope statement, then each statement.
-fn batch_sql<'a>(scope: &str, statements: impl Iterator<Item = &'a str>) -> String {
-    let mut sql = scope.to_owned();
-    for statement in statements {
-        sql.push_str(";\n");
-        sql.push_str(statement);
+/// The one message of a PostgreSQL batch: the `EXECUTE`s of the scope statement, then of each
+/// statement.
+fn batch_sql<'a>(executes: impl Iterator<Item = &'a str>) -> String {
+    let mut sql = String::new();
+    for execute in executes {
+        if !sql.is_empty() {
+            sql.push_str(";\n");
+        }
+        sql.push_str(execute);
     }
     sql
 }
@@ -253,8 +259,8 @@ mod tests {
         assert_eq!(plain.execute, format!("EXECUTE {}", plain.name));
         assert_ne!(plain.name, prepared.name);
         assert_eq!(
-            batch_sql("SELECT 0", [plain.execute.as_str()].into_iter()),
-            format!("SELECT 0;\nEXECUTE {}", plain.name)
+            batch_sql([prepared.execute.as_str(), plain.execute.as_str()].into_iter()),
+            format!("{};\nEXECUTE {}", prepared.execute, plain.name)
         );
     }
 }

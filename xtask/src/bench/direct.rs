@@ -245,13 +245,19 @@ async fn collaborators(conn: &mut PgConnection, user: Uuid, deals: &[Uuid]) -> a
     Ok(())
 }
 
-/// Prepares the deal page's statements on `conn`, as the store does the first time a pooled
-/// connection meets them (`PREPARE deal_page_<n> AS …`).
+/// The store's scope statement of a read (`crm_store`'s `scope_statement`): the request role,
+/// the claims, read-only and the statement timeout, for the implicit transaction of the batch.
+const SCOPE_SQL: &str = "SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true), \
+     set_config('transaction_read_only', 'on', true), set_config('statement_timeout', $3, true)";
+
+/// Prepares the deal page's statements and the scope statement on `conn`, as the store does
+/// the first time a pooled connection meets them (`PREPARE deal_page_<n> AS …`).
 async fn prepare_deal_page(conn: &mut PgConnection) -> anyhow::Result<()> {
     let prepare: Vec<String> = DEAL_PAGE_STATEMENTS
         .iter()
         .enumerate()
         .map(|(n, sql)| format!("PREPARE deal_page_{n} AS {sql}"))
+        .chain([format!("PREPARE deal_page_scope AS {SCOPE_SQL}")])
         .collect();
     sqlx::raw_sql(sqlx::AssertSqlSafe(prepare.join(";\n")))
         .execute(conn)
@@ -260,7 +266,7 @@ async fn prepare_deal_page(conn: &mut PgConnection) -> anyhow::Result<()> {
 }
 
 /// `GET /api/crm/deals/{id}` (`DealRepository::detail`): the store's batch, one message and one
-/// round trip: the scope statement (the implicit transaction's role, claims, read-only and
+/// round trip: the prepared scope statement (the implicit transaction's role, claims, read-only and
 /// statement timeout), then the prepared statements of [`DEAL_PAGE_STATEMENTS`] with their
 /// values: the deal and the newest 200 other deals with its company, each joined with its
 /// contact; their company; their collaborators; the stages; the stage history; the first page
@@ -268,9 +274,8 @@ async fn prepare_deal_page(conn: &mut PgConnection) -> anyhow::Result<()> {
 async fn deal_details(conn: &mut PgConnection, user: Uuid, deal: Uuid) -> anyhow::Result<()> {
     let (u, d) = (format!("'{user}'"), format!("'{deal}'"));
     let message = format!(
-        "SELECT set_config('role', 'crm_authenticated', true), \
-         set_config('request.jwt.claims', '{{\"sub\":\"{user}\",\"role\":\"authenticated\",\"aud\":\"authenticated\"}}', true), \
-         set_config('transaction_read_only', 'on', true), set_config('statement_timeout', '5000', true);\n\
+        "EXECUTE deal_page_scope('crm_authenticated', \
+         '{{\"sub\":\"{user}\",\"role\":\"authenticated\",\"aud\":\"authenticated\"}}', '5000');\n\
          EXECUTE deal_page_0({u}, {d}, {u}, {d}, {d}, 201);\n\
          EXECUTE deal_page_1({u}, {d});\n\
          EXECUTE deal_page_2({u}, {u}, {d}, {u}, {d}, {d}, 201);\n\
