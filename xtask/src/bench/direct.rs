@@ -27,7 +27,8 @@ use super::{Measurement, Scenario, Timing};
 
 const DEAL_COLUMNS: &str = r#""deals"."user_id", "deals"."id", "deals"."name", "deals"."description", "deals"."amount_cents", "deals"."stage_id", "deals"."stage_order", "deals"."priority", "deals"."progress", "deals"."owner_id", "deals"."close_date", "deals"."create_date", "deals"."last_update", "deals"."created_by", "deals"."contact_id", "deals"."company_id""#;
 const STAGE_SQL: &str = r#"SELECT "pipeline_stages"."user_id", "pipeline_stages"."id", "pipeline_stages"."name", "pipeline_stages"."position", "pipeline_stages"."kind", "pipeline_stages"."probability", "pipeline_stages"."created_at" FROM "pipeline_stages" WHERE "pipeline_stages"."user_id" = $1 ORDER BY "pipeline_stages"."position" ASC, "pipeline_stages"."id" ASC"#;
-const COMPANY_COLUMNS: &str = r#""companies"."id", "companies"."name", "companies"."name_key", "companies"."logo_url", "companies"."industry", "companies"."website", "companies"."created_by", "companies"."created_at", "companies"."updated_at""#;
+/// The company columns a card shows (the store's `companies::load_summaries`).
+const COMPANY_COLUMNS: &str = r#""companies"."id", "companies"."name", "companies"."logo_url""#;
 
 /// The deal page's first query: the deal and its company's other deals, each followed by its
 /// contact's five summary columns (as the store writes it).
