@@ -14,13 +14,13 @@
 //! planned on every call (about 1.5 ms of PostgreSQL's time for the deal page, more than the
 //! round trips it saves). So each statement, the scope statement included, becomes a named
 //! prepared statement of the connection (`PREPARE crm_batch_<hash of its SQL> AS …`, made the
-//! first time a connection meets it) and the message only `EXECUTE`s them. The values of the `EXECUTE`s are written
-//! into the text by sea-query's PostgreSQL quoting (the `Display` of a SeaORM [`Statement`]):
-//! typed values (ids, numbers, the claims JSON), quoted by the builder, never text pasted by
-//! hand. Prepared statements live as long as the connection, one per distinct SQL text: a
-//! batch is for statements of a fixed shape (no `IN` lists of varying length). A pooler in
-//! transaction mode (PgBouncer) does not keep SQL-level prepared statements; behind one,
-//! connect to PostgreSQL directly.
+//! first time a connection meets it) and the message only `EXECUTE`s them. The values of the
+//! `EXECUTE`s are written into the text by sea-query's PostgreSQL quoting (the `Display` of a
+//! SeaORM [`Statement`]): typed values (ids, numbers, the claims JSON), quoted by the builder,
+//! never text pasted by hand. Prepared statements live as long as the connection, one per
+//! distinct SQL text: a batch is for statements of a fixed shape (no `IN` lists of varying
+//! length). A pooler in transaction mode (PgBouncer) does not keep SQL-level prepared
+//! statements; behind one, connect to PostgreSQL directly.
 //!
 //! SQLite has no round trips to save: there the statements run one after another in a read
 //! transaction, and both backends hand the same result sets to the same decoding code.

@@ -557,7 +557,7 @@ fn company_id_of(tenant: Tenant, id: Uuid) -> SimpleExpr {
     Expr::SubQuery(None, Box::new(select.into()))
 }
 
-/// The statements of the deal page, in the order [`DealPage::decode`] reads their results.
+/// The statements of the deal page, in the order [`deal_page_from`] reads their results.
 /// None needs another's result, so PostgreSQL answers them all in one round trip
 /// ([`Store::read_batch`]):
 /// - the deals of [`deal_page_deals`], each followed by its contact's [`SUMMARY_COLUMNS`],
