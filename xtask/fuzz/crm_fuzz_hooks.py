@@ -5,7 +5,8 @@ Schema can state — a reference to a row that does not exist (or belongs to som
 rule across fields, the per-type shape of an activity's metadata — or, for the CSV import, with
 400 for a file that is not CSV. Those failures (and only those) are dropped; every other 422
 reason (a length, a pattern, an enum, a range) means the OpenAPI document lied, and fails the
-run. `before_call`: see below.
+run. It also drops ST302 ("created resource not found") on an activity that went with its
+deal or contact, which `after_call` records (see below). `before_call`: see below.
 """
 
 import re
@@ -54,11 +55,54 @@ def _is_explained(case, response) -> bool:
     )
 
 
+# Activities go with their deal, and an activity about a contact alone goes with its contact
+# (the documented cascades; activities of a contact's deals stay, without the contact). ST302
+# ("created resource not found") counts only a DELETE of the resource's own path as its
+# removal, so an activity removed with its deal looks lost. `after_call` records the deal and
+# contact of each activity the API answers with and every path a successful DELETE removed;
+# `filter_failure` drops an ST302 on an activity only when one of those removals explains it.
+ACTIVITY_OWNERS: dict = {}
+DELETED_PATHS: set = set()
+ACTIVITY_PATH = "/api/crm/activities/{id}"
+
+
+@schemathesis.hook
+def after_call(context, case, response):
+    """Record the owners of the activities answered and the paths deleted (see above)."""
+    if not 200 <= response.status_code < 300:
+        return
+    method = case.operation.method.upper()
+    if method == "DELETE":
+        DELETED_PATHS.add(case.formatted_path)
+    elif case.operation.path.startswith("/api/crm/activities") and method in ("POST", "PATCH"):
+        try:
+            body = response.json()
+        except ValueError:
+            return
+        if isinstance(body, dict) and isinstance(body.get("id"), str):
+            ACTIVITY_OWNERS[body["id"]] = (body.get("deal_id"), body.get("contact_id"))
+
+
+def _removed_with_its_owner(case) -> bool:
+    """Whether the activity `case` addresses went with its deal or (having no deal) with its
+    contact, both deleted by a successful request earlier in the run."""
+    if case.operation.path != ACTIVITY_PATH:
+        return False
+    deal, contact = ACTIVITY_OWNERS.get((case.path_parameters or {}).get("id"), (None, None))
+    if deal is not None:
+        return f"/api/crm/deals/{deal}" in DELETED_PATHS
+    return contact is not None and f"/api/crm/contacts/{contact}" in DELETED_PATHS
+
+
 @schemathesis.hook
 def filter_failure(context, failure, case, response):
     """Keep every failure except ST202 (schema-valid request rejected) for a reason the
-    document cannot express; a 422 for a length, pattern, enum or range still fails."""
-    if type(failure).__name__ != "RejectedPositiveData":
+    document cannot express (a 422 for a length, pattern, enum or range still fails) and
+    ST302 on an activity that went with its deal or contact."""
+    kind = type(failure).__name__
+    if kind == "EnsureResourceAvailability":
+        return not _removed_with_its_owner(case)
+    if kind != "RejectedPositiveData":
         return True
     return not _is_explained(case, response)
 
