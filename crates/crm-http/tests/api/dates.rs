@@ -9,7 +9,7 @@ use crm_store::Store;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, User, id};
+use crate::helpers::{DASHBOARD_ROUTES, TestApp, User, id};
 
 crm_store::backend_tests!(
     out_of_range_dates_in_bodies_are_422_naming_the_field_and_write_nothing,
@@ -28,19 +28,12 @@ const OUT_OF_RANGE: [&str; 5] = [
     "-0001-12-31",
 ];
 
-/// Every route with `?from=&to=`.
-const RANGE_ROUTES: [&str; 10] = [
-    "/api/crm/dashboard",
-    "/api/crm/dashboard/kpis",
-    "/api/crm/dashboard/revenue",
-    "/api/crm/dashboard/lead-sources",
-    "/api/crm/dashboard/acquisition-cost",
-    "/api/crm/dashboard/sales-funnel",
-    "/api/crm/dashboard/customer-feedback",
-    "/api/crm/dashboard/lifetime-value",
-    "/api/crm/dashboard/active-users",
-    "/api/crm/marketing-spend",
-];
+/// Every route with `?from=&to=`: the dashboard's and the marketing-spend list.
+fn range_routes() -> impl Iterator<Item = &'static str> {
+    DASHBOARD_ROUTES
+        .into_iter()
+        .chain(["/api/crm/marketing-spend"])
+}
 
 /// The `error.details.fields[field]` messages of a 422.
 fn messages(details: &Value, field: &str) -> Vec<String> {
@@ -192,7 +185,7 @@ async fn out_of_range_times_in_activity_metadata_are_422(store: Store) {
 async fn out_of_range_query_dates_are_422_naming_the_parameter(store: Store) {
     let app = TestApp::spawn(store).await;
     let ann = app.signup("ann@example.com").await;
-    for route in RANGE_ROUTES {
+    for route in range_routes() {
         for (query, fields) in [
             ("from=0000-01-01", &["from"][..]),
             ("to=99999-01-01", &["to"][..]),
@@ -301,7 +294,7 @@ async fn the_first_and_last_storable_days_work_on_every_dated_route(store: Store
 
     // Ranges at both ends, including defaults that reach back past 0001-01-01 (the 30 days
     // before `to`, the previous range of the same length) and windows forward past 9999.
-    for route in RANGE_ROUTES {
+    for route in range_routes() {
         for query in [
             "from=0001-01-01&to=0001-01-31",
             "to=0001-01-01",

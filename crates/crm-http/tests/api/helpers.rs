@@ -14,6 +14,20 @@ use uuid::Uuid;
 
 /// The token secret of every test application.
 pub const SECRET: &[u8] = b"the-http-suite-secret-0123456789abcdef";
+
+/// The dashboard's routes: the whole body and each widget, all taking `?from=&to=`.
+pub const DASHBOARD_ROUTES: [&str; 9] = [
+    "/api/crm/dashboard",
+    "/api/crm/dashboard/kpis",
+    "/api/crm/dashboard/revenue",
+    "/api/crm/dashboard/lead-sources",
+    "/api/crm/dashboard/acquisition-cost",
+    "/api/crm/dashboard/sales-funnel",
+    "/api/crm/dashboard/customer-feedback",
+    "/api/crm/dashboard/lifetime-value",
+    "/api/crm/dashboard/active-users",
+];
+
 /// The password every helper sign-up uses.
 pub const PASSWORD: &str = "correct horse battery";
 

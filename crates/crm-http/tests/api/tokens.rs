@@ -9,7 +9,9 @@ use jsonwebtoken::Algorithm;
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::helpers::{SECRET, TestApp, claims, sign, sign_with, unknown_id, unsigned};
+use crate::helpers::{
+    DASHBOARD_ROUTES, SECRET, TestApp, claims, sign, sign_with, unknown_id, unsigned,
+};
 
 crm_store::backend_tests!(
     every_protected_route_refuses_every_kind_of_bad_token_with_401,
@@ -99,17 +101,7 @@ async fn every_protected_route_refuses_every_kind_of_bad_token_with_401(store: S
     let routes = protected_routes(&app).await;
     assert!(routes.len() >= 38, "only {} protected routes", routes.len());
     // The dashboard and analytics routes are among them.
-    for path in [
-        "/api/crm/dashboard",
-        "/api/crm/dashboard/kpis",
-        "/api/crm/dashboard/revenue",
-        "/api/crm/dashboard/lead-sources",
-        "/api/crm/dashboard/acquisition-cost",
-        "/api/crm/dashboard/sales-funnel",
-        "/api/crm/dashboard/customer-feedback",
-        "/api/crm/dashboard/lifetime-value",
-        "/api/crm/dashboard/active-users",
-    ] {
+    for path in DASHBOARD_ROUTES {
         assert!(
             routes.iter().any(|(m, p)| m == Method::GET && p == path),
             "{path} is not a protected route"

@@ -311,6 +311,14 @@ async fn each_duplicate_choice_of_the_import_form_behaves_as_documented(store: S
     assert_eq!(contacts_of(&app, tenant).await.len(), 1);
 }
 
+/// A refused import form: the file, the form fields, the status and what the page says where.
+type Refusal = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    u16,
+    &'static str,
+);
+
 async fn refused_import_forms_say_why_in_place_and_write_nothing(store: Store) {
     let app = TestApp::spawn(store).await;
     let session = app.signup("importer@example.com", "Importer").await;
@@ -325,39 +333,40 @@ async fn refused_import_forms_say_why_in_place_and_write_nothing(store: Store) {
             "data-testid=\"import-form\"",
         ])
         .lacks(&["data-testid=\"import-summary\""]);
-    post_import(
-        &app,
-        &session,
-        Some(file),
-        &[("on_duplicate", "update"), ("dry_run", "maybe")],
-    )
-    .await
-    .expect(422)
-    .has(&["id=\"import-dry-run-error\">must be true or false<"]);
-    post_import(
-        &app,
-        &session,
-        Some(file),
-        &[("on_duplicate", "skip"), ("on_duplicate", "update")],
-    )
-    .await
-    .expect(422)
-    .has(&["id=\"import-duplicates-error\">is given more than once<"]);
-    // No file chosen: browsers send an empty file part.
-    post_import(&app, &session, Some(""), &[("on_duplicate", "skip")])
-        .await
-        .expect(422)
-        .has(&["id=\"import-file-error\">choose a CSV file to import<"]);
-    // A malformed file: the API's 400 and its reason, above the form.
-    post_import(
-        &app,
-        &session,
-        Some("first_name,last_name\n\"Ada,Lovelace\n"),
-        &[],
-    )
-    .await
-    .expect(400)
-    .has(&["The file was not imported: line 2: a quoted field is never closed"]);
+    let refusals: [Refusal; 4] = [
+        (
+            file,
+            &[("on_duplicate", "update"), ("dry_run", "maybe")],
+            422,
+            "id=\"import-dry-run-error\">must be true or false<",
+        ),
+        (
+            file,
+            &[("on_duplicate", "skip"), ("on_duplicate", "update")],
+            422,
+            "id=\"import-duplicates-error\">is given more than once<",
+        ),
+        // No file chosen: browsers send an empty file part.
+        (
+            "",
+            &[("on_duplicate", "skip")],
+            422,
+            "id=\"import-file-error\">choose a CSV file to import<",
+        ),
+        // A malformed file: the API's 400 and its reason, above the form.
+        (
+            "first_name,last_name\n\"Ada,Lovelace\n",
+            &[],
+            400,
+            "The file was not imported: line 2: a quoted field is never closed",
+        ),
+    ];
+    for (file, fields, status, reason) in refusals {
+        post_import(&app, &session, Some(file), fields)
+            .await
+            .expect(status)
+            .has(&[reason]);
+    }
     // Not a multipart form at all.
     app.post(Some(&session), IMPORT_FORM, &[("on_duplicate", "skip")])
         .await
