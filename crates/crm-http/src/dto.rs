@@ -803,6 +803,7 @@ pub struct DealDto {
     /// 0..=100.
     pub progress: u8,
     /// Closing date.
+    #[serde(serialize_with = "crate::rfc3339::serialize_date")]
     pub close_date: Option<NaiveDate>,
     /// Created.
     #[serde(serialize_with = "crate::rfc3339::serialize")]

@@ -6,8 +6,11 @@
 //! cost of serialising a board after string escaping (docs/benchmarks.md). Here the bytes are
 //! put in a stack buffer and written with one `serialize_str`. Years outside 0..=9999 (which
 //! need a sign) fall back to chrono. Use with `#[serde(serialize_with = "rfc3339::serialize")]`.
+//!
+//! [`serialize_date`] does the same for an optional calendar date (a card's closing date),
+//! which chrono writes through its `Debug` formatting.
 
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
 use serde::{Serialize, Serializer};
 
 /// Longest output: `2026-11-27T07:25:02.123456789Z`.
@@ -18,12 +21,13 @@ const MAX_LEN: usize = 30;
 /// # Errors
 /// The serializer's.
 pub fn serialize<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
-    let year = at.year();
-    if !(0..=9999).contains(&year) {
+    // `DateTime<Utc>`'s field getters each recompute the local time; read them once.
+    let naive = at.naive_utc();
+    if !(0..=9999).contains(&naive.year()) {
         return at.serialize(serializer);
     }
     let mut buf = [0u8; MAX_LEN];
-    let len = write(&mut buf, at);
+    let len = write(&mut buf, &naive);
     // Only ASCII digits and separators were written.
     match std::str::from_utf8(&buf[..len]) {
         Ok(text) => serializer.serialize_str(text),
@@ -32,7 +36,7 @@ pub fn serialize<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::
 }
 
 /// Writes a timestamp of a year in 0..=9999 into `buf`, returning the length.
-fn write(buf: &mut [u8; MAX_LEN], at: &DateTime<Utc>) -> usize {
+fn write(buf: &mut [u8; MAX_LEN], at: &NaiveDateTime) -> usize {
     let mut second = at.second();
     let mut nano = at.nanosecond();
     // chrono keeps a leap second as nanoseconds >= 1e9 and writes it as second 60.
@@ -40,15 +44,10 @@ fn write(buf: &mut [u8; MAX_LEN], at: &DateTime<Utc>) -> usize {
         second += 1;
         nano -= 1_000_000_000;
     }
-    let year = u32::try_from(at.year()).unwrap_or_default();
-    let mut len = 0;
-    for (digits, value, separator) in [
-        (4, year, b'-'),
-        (2, at.month(), b'-'),
-        (2, at.day(), b'T'),
-        (2, at.hour(), b':'),
-        (2, at.minute(), b':'),
-    ] {
+    let mut len = write_date(buf, &at.date());
+    buf[len] = b'T';
+    len += 1;
+    for (digits, value, separator) in [(2, at.hour(), b':'), (2, at.minute(), b':')] {
         len = put_digits(buf, len, digits, value);
         buf[len] = separator;
         len += 1;
@@ -69,6 +68,39 @@ fn write(buf: &mut [u8; MAX_LEN], at: &DateTime<Utc>) -> usize {
     }
     buf[len] = b'Z';
     len + 1
+}
+
+/// Serialises `date` (when there is one) exactly as chrono does: `YYYY-MM-DD`.
+///
+/// # Errors
+/// The serializer's.
+pub fn serialize_date<S: Serializer>(
+    date: &Option<NaiveDate>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let Some(date) = date else {
+        return serializer.serialize_none();
+    };
+    if !(0..=9999).contains(&date.year()) {
+        return date.serialize(serializer);
+    }
+    let mut buf = [0u8; MAX_LEN];
+    let len = write_date(&mut buf, date);
+    match std::str::from_utf8(&buf[..len]) {
+        Ok(text) => serializer.serialize_str(text),
+        Err(_) => date.serialize(serializer),
+    }
+}
+
+/// Writes a date of a year in 0..=9999 at the start of `buf`, returning the length.
+fn write_date(buf: &mut [u8; MAX_LEN], date: &NaiveDate) -> usize {
+    let year = u32::try_from(date.year()).unwrap_or_default();
+    let mut len = put_digits(buf, 0, 4, year);
+    for value in [date.month(), date.day()] {
+        buf[len] = b'-';
+        len = put_digits(buf, len + 1, 2, value);
+    }
+    len
 }
 
 /// Writes `value` as exactly `digits` decimal digits at `at`, returning the end.
@@ -114,6 +146,27 @@ mod tests {
         ];
         for case in cases {
             let ours = serde_json::to_string(&Ours(case)).expect("serialises");
+            let chrono = serde_json::to_string(&case).expect("serialises");
+            assert_eq!(ours, chrono, "{case:?}");
+        }
+    }
+
+    #[derive(Serialize)]
+    struct OursDate(#[serde(serialize_with = "serialize_date")] Option<NaiveDate>);
+
+    #[test]
+    fn writes_dates_as_chrono_writes_them() {
+        let cases = [
+            NaiveDate::from_ymd_opt(2026, 11, 27),
+            NaiveDate::from_ymd_opt(2026, 1, 2),
+            NaiveDate::from_ymd_opt(0, 1, 1),
+            NaiveDate::from_ymd_opt(9999, 12, 31),
+            NaiveDate::from_ymd_opt(10_000, 1, 1),
+            NaiveDate::from_ymd_opt(-1, 6, 15),
+            None,
+        ];
+        for case in cases {
+            let ours = serde_json::to_string(&OursDate(case)).expect("serialises");
             let chrono = serde_json::to_string(&case).expect("serialises");
             assert_eq!(ours, chrono, "{case:?}");
         }

@@ -13,10 +13,11 @@ use crm_domain::{
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder, QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
 
+use super::columns::Columns;
 use super::{contains_pattern, ilike, search_term};
 use crate::Store;
 use crate::entity::companies;
@@ -115,22 +116,29 @@ pub(crate) async fn load_summaries<C: ConnectionTrait>(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(Uuid, String, Option<String>)> = companies::Entity::find()
+    let select = companies::Entity::find()
         .select_only()
         .columns([
             companies::Column::Id,
             companies::Column::Name,
             companies::Column::LogoUrl,
         ])
-        .filter(companies::Column::Id.is_in(ids))
-        .into_tuple()
-        .all(conn)
+        .filter(companies::Column::Id.is_in(ids));
+    let rows = conn
+        .query_all(select.as_query())
         .await
         .map_err(map_db_err)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, name, logo_url)| (id, CompanySummary { id, name, logo_url }))
-        .collect())
+    let mut summaries = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let columns = Columns::of(row);
+        let summary = CompanySummary {
+            id: columns.get(0).map_err(map_db_err)?,
+            name: columns.get(1).map_err(map_db_err)?,
+            logo_url: columns.get(2).map_err(map_db_err)?,
+        };
+        summaries.insert(summary.id, summary);
+    }
+    Ok(summaries)
 }
 
 #[async_trait]

@@ -13,10 +13,11 @@ use crm_domain::{
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QueryResult, QuerySelect,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
 
+use super::columns::Columns;
 use super::companies::{get_or_create_on, load_many, to_summary};
 use super::{contains_pattern, ilike, parse_stored, search_term};
 use crate::Store;
@@ -104,15 +105,16 @@ pub(crate) fn summary_at(
     row: &QueryResult,
     start: usize,
 ) -> std::result::Result<Option<ContactSummary>, DbErr> {
-    let Some(id) = row.try_get_by_index::<Option<Uuid>>(start)? else {
+    let columns = Columns::of(row);
+    let Some(id) = columns.get::<Option<Uuid>>(start)? else {
         return Ok(None);
     };
     Ok(Some(ContactSummary {
         id,
-        first_name: row.try_get_by_index(start + 1)?,
-        last_name: row.try_get_by_index(start + 2)?,
-        email: row.try_get_by_index(start + 3)?,
-        phone: row.try_get_by_index(start + 4)?,
+        first_name: columns.get(start + 1)?,
+        last_name: columns.get(start + 2)?,
+        email: columns.get(start + 3)?,
+        phone: columns.get(start + 4)?,
     }))
 }
 
@@ -126,30 +128,22 @@ pub(crate) async fn load_summaries<C: ConnectionTrait>(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    /// Id, first and last name, e-mail, phone.
-    type SummaryRow = (Uuid, String, String, Option<String>, Option<String>);
-    let rows: Vec<SummaryRow> = contacts::Entity::find()
+    let select = contacts::Entity::find()
         .select_only()
         .columns(SUMMARY_COLUMNS)
         .filter(contacts::Column::UserId.eq(tenant.user_id))
-        .filter(contacts::Column::Id.is_in(ids))
-        .into_tuple()
-        .all(conn)
+        .filter(contacts::Column::Id.is_in(ids));
+    let rows = conn
+        .query_all(select.as_query())
         .await
         .map_err(map_db_err)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, first_name, last_name, email, phone)| {
-            let summary = ContactSummary {
-                id,
-                first_name,
-                last_name,
-                email,
-                phone,
-            };
-            (id, summary)
-        })
-        .collect())
+    let mut summaries = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        if let Some(summary) = summary_at(row, 0).map_err(map_db_err)? {
+            summaries.insert(summary.id, summary);
+        }
+    }
+    Ok(summaries)
 }
 
 fn duplicate_email(err: DomainError) -> DomainError {

@@ -2,6 +2,7 @@
 //! aggregate, plus the model-to-domain conversions they share.
 
 mod activities;
+mod columns;
 mod companies;
 mod contact_import;
 mod contacts;
