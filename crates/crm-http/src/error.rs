@@ -80,9 +80,15 @@ impl ApiError {
     /// cursor this server did not make, an unknown sort); a validation error keeps its
     /// `details.fields`, so the client still learns which parameter was wrong.
     pub fn bad_query(err: DomainError) -> Self {
+        Self::bad_options("invalid query parameter", err)
+    }
+
+    /// 400 `bad_request` with `message` for options that do not parse (query parameters or
+    /// form fields); a validation error keeps its `details.fields`.
+    pub fn bad_options(message: &str, err: DomainError) -> Self {
         match err {
             DomainError::Validation(fields) => {
-                let mut api = Self::bad_request("invalid query parameter");
+                let mut api = Self::bad_request(message);
                 api.details = json!({ "fields": fields });
                 api
             }

@@ -437,21 +437,46 @@ fn is_file_part(field: &actix_multipart::Field) -> bool {
             .is_some_and(|d| d.get_filename().is_some())
 }
 
-/// The uploaded file: the `file` part of a multipart form (else its first part with a file
-/// name), or the whole body of any other content type (`text/csv`).
-async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<BytesMut> {
+/// The uploaded file and the options sent beside it: a multipart form's `file` part (else its
+/// first part with a file name) and text fields, or the whole body of any other content type
+/// (`text/csv`) with no fields.
+async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<(BytesMut, ImportForm)> {
     if !is_multipart_within_limit(req)? {
-        return read_limited(payload).await;
+        return Ok((read_limited(payload).await?, ImportForm::default()));
     }
-    let mut form = Multipart::new(req.headers(), payload);
-    while let Some(field) = form.next().await {
-        let field = field.map_err(|e| ApiError::bad_request(format!("bad multipart body: {e}")))?;
-        if is_file_part(&field) {
-            return read_limited(field).await;
-        }
+    let mut form = read_import_form(req, payload).await?;
+    match form.file.take() {
+        Some(file) => Ok((file, form)),
+        None => Err(ApiError::bad_request(
+            "the multipart body has no `file` part",
+        )),
     }
-    Err(ApiError::bad_request(
-        "the multipart body has no `file` part",
+}
+
+/// The import's options from the query and, for a multipart upload, from the form's fields:
+/// a dry run when either asks for one (nothing is written by mistake), and `on_duplicate`
+/// from whichever gives it (400 when both give different values).
+fn upload_options(params: &ImportParams, form: &ImportForm) -> Result<(OnDuplicate, bool)> {
+    let bad_field = |err| ApiError::bad_options("invalid import option", err);
+    let (form_on_duplicate, form_dry_run) = form.options().map_err(bad_field)?;
+    let in_form = form
+        .fields
+        .iter()
+        .any(|(name, value)| name == "on_duplicate" && !value.trim().is_empty());
+    let on_duplicate =
+        match query_opt::<OnDuplicate>("on_duplicate", params.on_duplicate.as_deref())? {
+            Some(query) if in_form && query != form_on_duplicate => {
+                return Err(bad_field(DomainError::field(
+                    "on_duplicate",
+                    "is given in the query and in the form with different values",
+                )));
+            }
+            Some(query) => query,
+            None => form_on_duplicate,
+        };
+    Ok((
+        on_duplicate,
+        params.dry_run.unwrap_or(false) || form_dry_run,
     ))
 }
 
@@ -842,7 +867,9 @@ fn parse_file(text: &str) -> Result<(Header, Vec<ImportRow>, ImportReport)> {
 /// Import contacts from a CSV file (a `text/csv` body, or the `file` part of a
 /// `multipart/form-data` form; at most 10 MiB). Companies are got or created by name; rows
 /// matching one of your contacts (by `id`, else by e-mail) are skipped or updated; every
-/// refused line is reported with its problems, and the other lines are kept.
+/// refused line is reported with its problems, and the other lines are kept. A form may also
+/// carry the options as fields (`on_duplicate`, `dry_run`, as the import page's form does):
+/// it is a dry run when the query or the form asks for one.
 #[utoipa::path(tag = "contacts", params(ImportParams), security(("bearer" = [])),
     request_body(content((String = "text/csv"), (ImportUpload = "multipart/form-data"))),
     responses((status = 200, body = ImportReportDto),
@@ -856,11 +883,8 @@ pub async fn import_contacts(
     params: web::Query<ImportParams>,
     payload: web::Payload,
 ) -> Result<HttpResponse> {
-    let params = params.into_inner();
-    let on_duplicate: OnDuplicate =
-        query_opt("on_duplicate", params.on_duplicate.as_deref())?.unwrap_or_default();
-    let dry_run = params.dry_run.unwrap_or(false);
-    let bytes = read_upload(&req, payload).await?;
+    let (bytes, form) = read_upload(&req, payload).await?;
+    let (on_duplicate, dry_run) = upload_options(&params, &form)?;
     let import = import_file(
         &state.services,
         user.tenant(),

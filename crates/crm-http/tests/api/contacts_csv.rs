@@ -21,6 +21,7 @@ crm_store::backend_tests!(
     duplicates_are_skipped_by_default_and_updated_on_request_column_by_column,
     a_dry_run_reports_the_counts_and_writes_nothing,
     a_multipart_upload_imports_like_a_csv_body,
+    options_sent_as_form_fields_apply_and_a_dry_run_from_either_side_writes_nothing,
     an_import_body_over_1_mib_is_accepted_and_over_10_mib_is_413,
     malformed_files_are_400_naming_the_line,
     an_unknown_import_option_is_400,
@@ -399,6 +400,87 @@ async fn a_multipart_upload_imports_like_a_csv_body(store: Store) {
         )
         .body(body);
     app.send(request).await.expect_error(400, "bad_request");
+}
+
+/// Posts a multipart form with the text `fields`, then the file `csv`, and the query `options`.
+async fn import_form(
+    app: &TestApp,
+    user: &User,
+    options: &str,
+    fields: &[(&str, &str)],
+    csv: &str,
+) -> Resp {
+    let boundary = "----crm-test-boundary";
+    let mut body = String::new();
+    for (name, value) in fields {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+    ));
+    let request = app
+        .raw(Method::POST, &format!("{IMPORT}{options}"))
+        .bearer_auth(&user.token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body);
+    app.send(request).await
+}
+
+async fn options_sent_as_form_fields_apply_and_a_dry_run_from_either_side_writes_nothing(
+    store: Store,
+) {
+    let app = TestApp::spawn(store).await;
+    let ann = app.signup("ann@example.com").await;
+    let csv = "first_name,last_name,email\r\nAda,Lovelace,ada@example.com\r\n";
+
+    let report = import_form(&app, &ann, "", &[("dry_run", "on")], csv)
+        .await
+        .expect(200);
+    assert_eq!(report["dry_run"], true, "{report}");
+    assert_eq!(counts(&report), [1, 0, 0, 0]);
+    let report = import_form(&app, &ann, "?dry_run=false", &[("dry_run", "true")], csv)
+        .await
+        .expect(200);
+    assert_eq!(
+        report["dry_run"], true,
+        "either side asks for a dry run: {report}"
+    );
+    assert_eq!(
+        contact_count(&app, &ann).await,
+        0,
+        "a dry run wrote nothing"
+    );
+
+    import_form(&app, &ann, "", &[], csv).await.expect(200);
+    let updated = csv.replace("Lovelace", "Byron");
+    let report = import_form(&app, &ann, "", &[("on_duplicate", "update")], &updated)
+        .await
+        .expect(200);
+    assert_eq!(
+        counts(&report),
+        [0, 1, 0, 0],
+        "the form's on_duplicate: {report}"
+    );
+
+    import_form(&app, &ann, "", &[("dry_run", "maybe")], csv)
+        .await
+        .expect_error(400, "bad_request");
+    import_form(
+        &app,
+        &ann,
+        "?on_duplicate=skip",
+        &[("on_duplicate", "update")],
+        csv,
+    )
+    .await
+    .expect_error(400, "bad_request");
+    assert_eq!(contact_count(&app, &ann).await, 1);
 }
 
 async fn an_import_body_over_1_mib_is_accepted_and_over_10_mib_is_413(store: Store) {
