@@ -404,9 +404,8 @@ fn range_of(
             preset("year", crm_analytics::DateRange::new(start, tomorrow))
         }
         "custom" => {
-            let parse = |v: Option<&str>| {
-                v.and_then(|v| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok())
-            };
+            // The API's rule for days: `YYYY-MM-DD`, years 0001 to 9999.
+            let parse = |v: Option<&str>| v.and_then(|v| crm_http::dto::parse_day(v.trim()).ok());
             match (parse(params.from.as_deref()), parse(params.to.as_deref())) {
                 (Some(from), Some(to)) => {
                     let to = to.checked_add_days(Days::new(1)).unwrap_or(to);
@@ -425,7 +424,10 @@ fn range_of(
                 _ => (
                     "30d",
                     default,
-                    Some("Enter both dates as YYYY-MM-DD.".to_owned()),
+                    Some(
+                        "Enter both dates as YYYY-MM-DD, between 0001-01-01 and 9999-12-31."
+                            .to_owned(),
+                    ),
                 ),
             }
         }

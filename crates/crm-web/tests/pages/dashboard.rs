@@ -59,6 +59,20 @@ async fn the_demo_dashboard_draws_charts_for_every_range(store: Store) {
     .await
     .expect(200)
     .has(&["The end must not be before the start"]);
+    // Year 0 and years past 9999 are refused as the API refuses them.
+    for query in [
+        "from=0000-01-01&to=0000-01-05",
+        "from=2025-01-01&to=+10000-01-01",
+        "from=2025-1-1&to=2025-02-01",
+    ] {
+        app.get(
+            Some(&session),
+            &format!("/dashboard/crm?range=custom&{query}"),
+        )
+        .await
+        .expect(200)
+        .has(&["Enter both dates as YYYY-MM-DD, between 0001-01-01 and 9999-12-31."]);
+    }
 }
 
 crm_store::backend_tests!(
