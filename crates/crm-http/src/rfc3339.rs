@@ -28,10 +28,19 @@ pub fn serialize<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::
     }
     let mut buf = [0u8; MAX_LEN];
     let len = write(&mut buf, &naive);
-    // Only ASCII digits and separators were written.
-    match std::str::from_utf8(&buf[..len]) {
+    serialize_written(&buf[..len], serializer, at)
+}
+
+/// Serialises the ASCII that was written, or (never, as only digits and separators are
+/// written) `fallback` as chrono does.
+fn serialize_written<S: Serializer, T: Serialize>(
+    written: &[u8],
+    serializer: S,
+    fallback: &T,
+) -> Result<S::Ok, S::Error> {
+    match std::str::from_utf8(written) {
         Ok(text) => serializer.serialize_str(text),
-        Err(_) => at.serialize(serializer),
+        Err(_) => fallback.serialize(serializer),
     }
 }
 
@@ -86,10 +95,7 @@ pub fn serialize_date<S: Serializer>(
     }
     let mut buf = [0u8; MAX_LEN];
     let len = write_date(&mut buf, date);
-    match std::str::from_utf8(&buf[..len]) {
-        Ok(text) => serializer.serialize_str(text),
-        Err(_) => date.serialize(serializer),
-    }
+    serialize_written(&buf[..len], serializer, date)
 }
 
 /// Writes a date of a year in 0..=9999 at the start of `buf`, returning the length.

@@ -453,31 +453,27 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<(BytesM
     }
 }
 
-/// The import's options from the query and, for a multipart upload, from the form's fields:
-/// a dry run when either asks for one (nothing is written by mistake), and `on_duplicate`
-/// from whichever gives it (400 when both give different values).
-fn upload_options(params: &ImportParams, form: &ImportForm) -> Result<(OnDuplicate, bool)> {
+/// The import's options: the query's `on_duplicate` (already parsed) and `dry_run`, merged
+/// with a multipart upload's fields: a dry run when either asks for one (nothing is written
+/// by mistake), and `on_duplicate` from whichever gives it (400 when both give different
+/// values).
+fn upload_options(
+    query_on_duplicate: Option<OnDuplicate>,
+    query_dry_run: bool,
+    form: &ImportForm,
+) -> Result<(OnDuplicate, bool)> {
     let bad_field = |err| ApiError::bad_options("invalid import option", err);
-    let (form_on_duplicate, form_dry_run) = form.options().map_err(bad_field)?;
-    let in_form = form
-        .fields
-        .iter()
-        .any(|(name, value)| name == "on_duplicate" && !value.trim().is_empty());
-    let on_duplicate =
-        match query_opt::<OnDuplicate>("on_duplicate", params.on_duplicate.as_deref())? {
-            Some(query) if in_form && query != form_on_duplicate => {
-                return Err(bad_field(DomainError::field(
-                    "on_duplicate",
-                    "is given in the query and in the form with different values",
-                )));
-            }
-            Some(query) => query,
-            None => form_on_duplicate,
-        };
-    Ok((
-        on_duplicate,
-        params.dry_run.unwrap_or(false) || form_dry_run,
-    ))
+    let (form_on_duplicate, form_dry_run) = form.chosen().map_err(bad_field)?;
+    let on_duplicate = match (query_on_duplicate, form_on_duplicate) {
+        (Some(query), Some(form)) if query != form => {
+            return Err(bad_field(DomainError::field(
+                "on_duplicate",
+                "is given in the query and in the form with different values",
+            )));
+        }
+        (query, form) => query.or(form).unwrap_or_default(),
+    };
+    Ok((on_duplicate, query_dry_run || form_dry_run))
 }
 
 /// Text fields an import form may send beside its file.
@@ -503,6 +499,12 @@ impl ImportForm {
     /// # Errors
     /// `Validation` naming the field when a value is unknown or a field is sent twice.
     pub fn options(&self) -> Result<(OnDuplicate, bool), DomainError> {
+        self.chosen()
+            .map(|(on_duplicate, dry_run)| (on_duplicate.unwrap_or_default(), dry_run))
+    }
+
+    /// [`Self::options`] with `on_duplicate` left `None` when the form does not choose it.
+    fn chosen(&self) -> Result<(Option<OnDuplicate>, bool), DomainError> {
         let mut errors = FieldErrors::new();
         let mut single = |name: &str| {
             let mut values = self
@@ -523,12 +525,12 @@ impl ImportForm {
         let on_duplicate = single("on_duplicate");
         let dry_run = single("dry_run");
         let on_duplicate = match on_duplicate.map(str::parse::<OnDuplicate>).transpose() {
-            Ok(value) => value.unwrap_or_default(),
+            Ok(value) => value,
             Err(err) => {
                 if let DomainError::Validation(found) = super::relabel(err, "on_duplicate") {
                     errors.extend(found);
                 }
-                OnDuplicate::default()
+                None
             }
         };
         let dry_run = match dry_run.map(str::to_ascii_lowercase).as_deref() {
@@ -883,8 +885,11 @@ pub async fn import_contacts(
     params: web::Query<ImportParams>,
     payload: web::Payload,
 ) -> Result<HttpResponse> {
+    // A bad query is refused before the body is read.
+    let query_on_duplicate = query_opt("on_duplicate", params.on_duplicate.as_deref())?;
     let (bytes, form) = read_upload(&req, payload).await?;
-    let (on_duplicate, dry_run) = upload_options(&params, &form)?;
+    let (on_duplicate, dry_run) =
+        upload_options(query_on_duplicate, params.dry_run.unwrap_or(false), &form)?;
     let import = import_file(
         &state.services,
         user.tenant(),

@@ -6,9 +6,10 @@
 //! board page that is ten thousand values per request and was the largest share of the
 //! server's time after JSON (docs/benchmarks.md). [`Columns`] reads a PostgreSQL row with
 //! SQLx's unchecked decoding instead: the statements are ours and the column types are the
-//! migrations', which the store's tests read on both backends, and a value of another type
-//! still fails to decode (a wrong width or `NULL` in a non-null field) rather than being
-//! misread silently for the types used here. SQLite rows go through SeaORM as before.
+//! migrations'. Unchecked decoding does not compare type names, so a column of another type
+//! would be read as whatever its bytes decode to; the store's tests read every statement
+//! that uses [`Columns`] on PostgreSQL, and `NULL` in a non-optional read is still an error.
+//! SQLite rows go through SeaORM as before.
 
 use sea_orm::sqlx::postgres::PgRow;
 use sea_orm::sqlx::{self, Postgres, Row as _};

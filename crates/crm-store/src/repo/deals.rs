@@ -235,23 +235,10 @@ async fn hydrate<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     let stages = list_stages(conn, tenant).await?;
-    hydrate_with(conn, tenant, models, &stages).await
-}
-
-/// [`hydrate`] for a caller that has read the tenant's stages already.
-async fn hydrate_with<C: ConnectionTrait>(
-    conn: &C,
-    tenant: Tenant,
-    models: Vec<deals::Model>,
-    stages: &[PipelineStage],
-) -> Result<Vec<Deal>> {
-    if models.is_empty() {
-        return Ok(Vec::new());
-    }
     let relations = Relations::load(conn, tenant, &models).await?;
     let mut deals = Vec::with_capacity(models.len());
     for model in models {
-        deals.push(to_deal(model, stages, &relations)?);
+        deals.push(to_deal(model, &stages, &relations)?);
     }
     Ok(deals)
 }
@@ -469,8 +456,9 @@ async fn find_on<C: ConnectionTrait>(conn: &C, tenant: Tenant, id: Uuid) -> Resu
         .ok_or_else(|| DomainError::not_found("deal"))
 }
 
-/// [`hydrate_with`] for the board: the cards go straight into one vector per stage, each
-/// sized from a first count and ordered by `stage_order`, so no card is moved twice.
+/// [`hydrate`] for the board, whose stages are read already: the cards go straight into one
+/// vector per stage, each sized from a first count and ordered by `stage_order`, so no card
+/// is moved twice.
 async fn hydrate_by_stage<C: ConnectionTrait>(
     conn: &C,
     tenant: Tenant,
