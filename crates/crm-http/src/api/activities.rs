@@ -83,6 +83,13 @@ pub async fn update_activity(
     body: web::Json<ActivityPatchRequest>,
 ) -> Result<HttpResponse> {
     let b = body.into_inner();
+    // The document says an object (or `null`); any other JSON is refused, not ignored.
+    if b.metadata
+        .as_ref()
+        .is_some_and(|m| !m.is_object() && !m.is_null())
+    {
+        return Err(crm_domain::DomainError::field("metadata", "must be an object").into());
+    }
     let activity = state
         .services
         .update_activity(

@@ -295,6 +295,15 @@ async fn patching_an_activity_edits_subject_description_and_metadata(store: Stor
         .expect_fields(),
         ["metadata"]
     );
+    for metadata in [json!([]), json!("x"), json!(1)] {
+        assert_eq!(
+            app.patch(&ann.token, &path, json!({"metadata": metadata}))
+                .await
+                .expect_fields(),
+            ["metadata"],
+            "metadata {metadata} is not an object"
+        );
+    }
     for body in [json!({"type": "note"}), json!({"contact_id": id(&ada)})] {
         app.patch(&ann.token, &path, body)
             .await
